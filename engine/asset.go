@@ -1,0 +1,30 @@
+package engine
+
+import "time"
+
+// DefaultIOManager is the resource key an asset's output is stored with when the
+// asset names none.
+const DefaultIOManager = "io_manager"
+
+// Asset is a named data product. Compute returns its value, which the I/O manager
+// stores; downstream assets receive it through Input.
+type Asset struct {
+	Name        string
+	Description string
+	Group       string   // shown by `run graph` and selectable as group:NAME
+	Deps        []string // upstream asset names; each is also an input of the same name
+	IOManager   string   // resource key of the I/O manager; DefaultIOManager when empty
+	Resources   []string // resource keys Compute uses
+	Config      ConfigSchema
+	Retry       RetryPolicy
+	Timeout     time.Duration // per attempt; zero means none
+	Compute     func(ctx *Context) (any, error)
+}
+
+// ioManagerKey returns the resource key that stores this asset.
+func (a *Asset) ioManagerKey() string {
+	if a.IOManager == "" {
+		return DefaultIOManager
+	}
+	return a.IOManager
+}

@@ -1,0 +1,209 @@
+package engine
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ConfigSchema is a node's typed configuration: a struct type with defaults. Build
+// one with ConfigOf; read the decoded value in Compute with Config.
+type ConfigSchema interface {
+	// Fields describes the configurable keys, for `run graph` and validation.
+	Fields() []ConfigField
+	// Decode returns the defaults overlaid with values, or an error naming the
+	// first unknown key or mistyped value.
+	Decode(values map[string]any) (any, error)
+}
+
+// ConfigField describes one key of a config struct.
+type ConfigField struct {
+	Name        string `json:"name"`
+	Type        string `json:"type"`
+	Default     any    `json:"default"`
+	Description string `json:"description,omitempty"`
+}
+
+// ConfigValidator is implemented by config structs that check their own values
+// (for example, that a count is positive) after decoding.
+type ConfigValidator interface {
+	Validate() error
+}
+
+// ConfigOf declares a config of struct type C with the given defaults. Keys are the
+// fields' yaml tags (or lower-cased names); a `doc` tag describes a field.
+func ConfigOf[C any](defaults C) ConfigSchema {
+	t := reflect.TypeOf(defaults)
+	if t.Kind() != reflect.Struct {
+		panic(fmt.Sprintf("engine.ConfigOf: %T is not a struct", defaults))
+	}
+	return &structConfig[C]{defaults: defaults, fields: configFields(t, reflect.ValueOf(defaults))}
+}
+
+type structConfig[C any] struct {
+	defaults C
+	fields   []structField
+}
+
+type structField struct {
+	ConfigField
+	index int
+}
+
+func configFields(t reflect.Type, v reflect.Value) []structField {
+	var out []structField
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name := strings.Split(f.Tag.Get("yaml"), ",")[0]
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		out = append(out, structField{
+			ConfigField: ConfigField{Name: name, Type: f.Type.String(), Default: v.Field(i).Interface(),
+				Description: f.Tag.Get("doc")},
+			index: i,
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func (c *structConfig[C]) Fields() []ConfigField {
+	out := make([]ConfigField, len(c.fields))
+	for i, f := range c.fields {
+		out[i] = f.ConfigField
+	}
+	return out
+}
+
+func (c *structConfig[C]) Decode(values map[string]any) (any, error) {
+	cfg := c.defaults
+	v := reflect.ValueOf(&cfg).Elem()
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		f, ok := c.field(key)
+		if !ok {
+			return nil, &configKeyError{key: key, known: c.names()}
+		}
+		raw, err := yaml.Marshal(values[key])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", key, err)
+		}
+		target := reflect.New(v.Field(f.index).Type())
+		if err := yaml.Unmarshal(raw, target.Interface()); err != nil {
+			return nil, fmt.Errorf("%s = %s: expected %s", key, strings.TrimSpace(string(raw)), f.Type)
+		}
+		v.Field(f.index).Set(target.Elem())
+	}
+	if val, ok := any(&cfg).(ConfigValidator); ok {
+		if err := val.Validate(); err != nil {
+			return nil, err
+		}
+	} else if val, ok := any(cfg).(ConfigValidator); ok {
+		if err := val.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	return cfg, nil
+}
+
+func (c *structConfig[C]) field(name string) (structField, bool) {
+	for _, f := range c.fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return structField{}, false
+}
+
+func (c *structConfig[C]) names() []string {
+	names := make([]string, len(c.fields))
+	for i, f := range c.fields {
+		names[i] = f.Name
+	}
+	return names
+}
+
+type configKeyError struct {
+	key   string
+	known []string
+}
+
+func (e *configKeyError) Error() string {
+	if len(e.known) == 0 {
+		return fmt.Sprintf("unknown key %q: this node takes no config", e.key)
+	}
+	return fmt.Sprintf("unknown key %q: expected one of %s", e.key, strings.Join(e.known, ", "))
+}
+
+// Config returns the node's decoded config. C must be the type given to ConfigOf;
+// anything else is a programming error that fails the node.
+func Config[C any](ctx *Context) C {
+	c, ok := ctx.config.(C)
+	if !ok {
+		var zero C
+		panic(fmt.Sprintf("engine.Config: node %s has config %T, not %T", ctx.Node, ctx.config, zero))
+	}
+	return c
+}
+
+// RunConfig is the per-run configuration of nodes: node name -> key -> value.
+type RunConfig map[string]map[string]any
+
+// ParseRunConfig reads run config in Dagster's shape:
+//
+//	ops:
+//	  items:
+//	    config:
+//	      base_item_id: 50
+func ParseRunConfig(data []byte) (RunConfig, error) {
+	var doc struct {
+		Ops map[string]struct {
+			Config map[string]any `yaml:"config"`
+		} `yaml:"ops"`
+	}
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&doc); err != nil && err.Error() != "EOF" {
+		return nil, fmt.Errorf("run config: %w (expected ops: <node>: config: <key>: <value>)", err)
+	}
+	rc := RunConfig{}
+	for name, op := range doc.Ops {
+		rc[name] = op.Config
+		if rc[name] == nil {
+			rc[name] = map[string]any{}
+		}
+	}
+	return rc, nil
+}
+
+// Set applies one NODE.KEY=VALUE assignment, the value read as a YAML scalar.
+func (rc RunConfig) Set(assignment string) error {
+	path, value, ok := strings.Cut(assignment, "=")
+	node, key, okDot := strings.Cut(path, ".")
+	if !ok || !okDot || node == "" || key == "" {
+		return Usagef("--set %q: expected NODE.KEY=VALUE, e.g. items.base_item_id=50", assignment)
+	}
+	var v any
+	if err := yaml.Unmarshal([]byte(value), &v); err != nil {
+		v = value
+	}
+	if rc[node] == nil {
+		rc[node] = map[string]any{}
+	}
+	rc[node][key] = v
+	return nil
+}

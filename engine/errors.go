@@ -1,0 +1,173 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Exit codes that the CLI turns errors into.
+const (
+	ExitRunFailed = 1 // the run started and did not succeed
+	ExitUsage     = 2 // bad usage, invalid definitions or config: nothing ran
+)
+
+// ExitCoder is an error that knows the process exit status it stands for.
+type ExitCoder interface {
+	error
+	ExitCode() int
+}
+
+// Problem names a kind of definition or config error, so callers and tests can tell
+// them apart without reading message text.
+type Problem string
+
+// The problems validation reports.
+const (
+	ProblemDuplicateName   Problem = "duplicate name"
+	ProblemUnknownDep      Problem = "unknown dependency"
+	ProblemCycle           Problem = "cycle"
+	ProblemUnboundResource Problem = "unbound resource"
+	ProblemUnknownOp       Problem = "unknown op"
+	ProblemUnknownAsset    Problem = "unknown asset"
+	ProblemUnknownInput    Problem = "unknown input"
+	ProblemConfig          Problem = "invalid config"
+	ProblemMissingCompute  Problem = "missing compute"
+	ProblemInvalidName     Problem = "invalid name"
+)
+
+// DefinitionError is one problem found in definitions or run config. Subject says
+// where ("asset comments", "job clone_prod"), Value is the offending value.
+type DefinitionError struct {
+	Problem Problem
+	Subject string
+	Value   string
+	Detail  string
+}
+
+func (e *DefinitionError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Subject)
+	b.WriteString(": ")
+	b.WriteString(string(e.Problem))
+	if e.Value != "" {
+		fmt.Fprintf(&b, " %q", e.Value)
+	}
+	if e.Detail != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Detail)
+	}
+	return b.String()
+}
+
+// ExitCode reports ExitUsage: nothing ran.
+func (e *DefinitionError) ExitCode() int { return ExitUsage }
+
+// ValidationErrors gathers every problem found at once. errors.Is and errors.As
+// see each of them through Unwrap.
+type ValidationErrors struct {
+	Errs []error
+}
+
+func (e *ValidationErrors) Error() string {
+	if len(e.Errs) == 1 {
+		return e.Errs[0].Error()
+	}
+	lines := make([]string, 0, len(e.Errs)+1)
+	lines = append(lines, fmt.Sprintf("%d problems in definitions:", len(e.Errs)))
+	for _, err := range e.Errs {
+		lines = append(lines, "  "+err.Error())
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap returns every gathered error.
+func (e *ValidationErrors) Unwrap() []error { return e.Errs }
+
+// ExitCode reports ExitUsage.
+func (e *ValidationErrors) ExitCode() int { return ExitUsage }
+
+// orNil returns nil when no error was gathered.
+func (e *ValidationErrors) orNil() error {
+	if len(e.Errs) == 0 {
+		return nil
+	}
+	return e
+}
+
+func (e *ValidationErrors) add(p Problem, subject, value, detail string) {
+	e.Errs = append(e.Errs, &DefinitionError{Problem: p, Subject: subject, Value: value, Detail: detail})
+}
+
+// UsageError is a bad command line or request: an unknown name, an empty selection.
+type UsageError struct {
+	Msg string
+}
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// ExitCode reports ExitUsage.
+func (e *UsageError) ExitCode() int { return ExitUsage }
+
+// Usagef builds a UsageError.
+func Usagef(format string, args ...any) error {
+	return &UsageError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// JobUnavailableError is returned for a job that exists but is not defined in the
+// current environment, such as a branch-deployment job run locally.
+type JobUnavailableError struct {
+	Job  string
+	Env  string
+	Envs []string
+}
+
+func (e *JobUnavailableError) Error() string {
+	return fmt.Sprintf("job %s is defined for %s only; this is the %q environment",
+		e.Job, envList(e.Envs), e.Env)
+}
+
+// ExitCode reports ExitUsage.
+func (e *JobUnavailableError) ExitCode() int { return ExitUsage }
+
+func envList(envs []string) string {
+	names := make([]string, len(envs))
+	for i, e := range envs {
+		if e == "branch" {
+			names[i] = "branch deployments"
+		} else {
+			names[i] = "the " + e + " environment"
+		}
+	}
+	return strings.Join(names, " and ")
+}
+
+// RunFailedError reports a run that did not succeed. It lists only root causes:
+// steps skipped because an upstream failed are not repeated.
+type RunFailedError struct {
+	RunID    string
+	Status   RunStatus
+	Failures []StepResult
+}
+
+func (e *RunFailedError) Error() string {
+	if e.Status == RunCanceled {
+		return fmt.Sprintf("run %s canceled", e.RunID)
+	}
+	parts := make([]string, 0, len(e.Failures))
+	for _, f := range e.Failures {
+		parts = append(parts, fmt.Sprintf("%s: %v", f.Node, f.Err))
+	}
+	return fmt.Sprintf("run %s failed: %s", e.RunID, strings.Join(parts, "; "))
+}
+
+// Unwrap returns the failed steps' errors.
+func (e *RunFailedError) Unwrap() []error {
+	errs := make([]error, 0, len(e.Failures))
+	for _, f := range e.Failures {
+		errs = append(errs, f.Err)
+	}
+	return errs
+}
+
+// ExitCode reports ExitRunFailed.
+func (e *RunFailedError) ExitCode() int { return ExitRunFailed }
