@@ -1,0 +1,258 @@
+// Package duckdb is the embedded warehouse backend: a folder in which each
+// database is one DuckDB file, attached under its own name into one in-process
+// DuckDB instance. Everything, clones included, works with no account.
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
+	"github.com/rs/zerolog"
+
+	"github.com/assetflow/assetflow/resources/warehouse"
+)
+
+// DefaultDir is where the embedded warehouse lives unless configured.
+const DefaultDir = ".assetflow/warehouse"
+
+// fileExt ends every database file's name.
+const fileExt = ".duckdb"
+
+// Config configures the embedded warehouse.
+type Config struct {
+	Dir      string         // folder of database files; created if missing
+	ReadOnly []string       // databases attached read-only, e.g. PRODUCTION in a branch
+	LockWait time.Duration  // how long to wait for a database another process holds
+	Log      zerolog.Logger // receives clone and lock-wait messages
+}
+
+// Warehouse is the DuckDB implementation of warehouse.Warehouse.
+type Warehouse struct {
+	cfg Config
+	db  *sql.DB
+
+	mu       sync.Mutex      // guards attached and serialises attach, detach and clone
+	attached map[string]bool // name -> attached read-only
+	readOnly map[string]bool // from cfg.ReadOnly, upper-cased
+
+	beforeSwap func() error // test hook: runs before a write's swap
+}
+
+var _ warehouse.Warehouse = (*Warehouse)(nil)
+
+// Open creates the folder if needed and starts an in-process DuckDB instance.
+// Databases are attached lazily, when first used.
+func Open(ctx context.Context, cfg Config) (*Warehouse, error) {
+	if cfg.Dir == "" {
+		cfg.Dir = DefaultDir
+	}
+	if cfg.LockWait == 0 {
+		cfg.LockWait = 10 * time.Second
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("warehouse folder %s: %w", cfg.Dir, err)
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return nil, fmt.Errorf("start duckdb: %w", err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("start duckdb: %w", err)
+	}
+	w := &Warehouse{cfg: cfg, db: db, attached: map[string]bool{}, readOnly: map[string]bool{}}
+	for _, name := range cfg.ReadOnly {
+		w.readOnly[strings.ToUpper(name)] = true
+	}
+	return w, nil
+}
+
+// Backend returns "duckdb".
+func (w *Warehouse) Backend() string { return "duckdb" }
+
+// Dir returns the warehouse folder.
+func (w *Warehouse) Dir() string { return w.cfg.Dir }
+
+// Path returns the file of a database. The name must be a valid identifier, so the
+// path cannot leave the warehouse folder.
+func (w *Warehouse) Path(name string) (string, error) {
+	if err := warehouse.CheckIdent("database", name); err != nil {
+		return "", err
+	}
+	return filepath.Join(w.cfg.Dir, name+fileExt), nil
+}
+
+// Exec runs one statement with bound arguments.
+func (w *Warehouse) Exec(ctx context.Context, stmt string, args ...any) error {
+	if _, err := w.db.ExecContext(ctx, stmt, args...); err != nil {
+		return fmt.Errorf("duckdb: %w", err)
+	}
+	return nil
+}
+
+// ErrNoDatabase is returned for a database that has no file.
+var ErrNoDatabase = errors.New("database does not exist")
+
+// BusyError is a database locked by another process beyond the wait.
+type BusyError struct {
+	Database string
+	Waited   time.Duration
+	Cause    error
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("warehouse busy: database %s is in use by another assetflow process (waited %s); try again when it finishes",
+		e.Database, e.Waited.Round(time.Millisecond))
+}
+
+func (e *BusyError) Unwrap() error { return e.Cause }
+
+// attach makes a database available under its name. With create false a missing
+// file is ErrNoDatabase rather than a new empty database.
+func (w *Warehouse) attach(ctx context.Context, name string, create bool) error {
+	path, err := w.Path(name)
+	if err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, ok := w.attached[name]; ok {
+		return nil
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if !create {
+			return fmt.Errorf("%s: %w", name, ErrNoDatabase)
+		}
+		if w.readOnly[strings.ToUpper(name)] {
+			return fmt.Errorf("%s: %w (and it is read-only here)", name, ErrNoDatabase)
+		}
+	}
+	return w.attachLocked(ctx, name, path, w.readOnly[strings.ToUpper(name)])
+}
+
+func (w *Warehouse) attachLocked(ctx context.Context, name, path string, readOnly bool) error {
+	stmt := fmt.Sprintf("ATTACH %s AS %s", literal(path), warehouse.Quote(name))
+	if readOnly {
+		stmt += " (READ_ONLY)"
+	}
+	start := time.Now()
+	for wait := 50 * time.Millisecond; ; wait = min(wait*2, time.Second) {
+		_, err := w.db.ExecContext(ctx, stmt)
+		if err == nil {
+			w.attached[name] = readOnly
+			return nil
+		}
+		if !isLockError(err) {
+			return fmt.Errorf("attach %s: %w", name, err)
+		}
+		if time.Since(start) >= w.cfg.LockWait {
+			return &BusyError{Database: name, Waited: time.Since(start), Cause: err}
+		}
+		w.cfg.Log.Info().Str("database", name).Msg("waiting for another process to release the database")
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+func isLockError(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock")
+}
+
+// detachLocked checkpoints and detaches a database if attached.
+func (w *Warehouse) detachLocked(ctx context.Context, name string) error {
+	readOnly, ok := w.attached[name]
+	if !ok {
+		return nil
+	}
+	if !readOnly {
+		if _, err := w.db.ExecContext(ctx, "CHECKPOINT "+warehouse.Quote(name)); err != nil {
+			return fmt.Errorf("checkpoint %s: %w", name, err)
+		}
+	}
+	if _, err := w.db.ExecContext(ctx, "DETACH "+warehouse.Quote(name)); err != nil {
+		return fmt.Errorf("detach %s: %w", name, err)
+	}
+	delete(w.attached, name)
+	return nil
+}
+
+// ListDatabases returns the databases that have a file in the folder.
+func (w *Warehouse) ListDatabases(ctx context.Context) ([]string, error) {
+	entries, err := os.ReadDir(w.cfg.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("list databases: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), fileExt)
+		if ok && e.Type().IsRegular() && warehouse.CheckIdent("database", name) == nil {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// DropDatabase detaches the database and removes its file, if it exists.
+func (w *Warehouse) DropDatabase(ctx context.Context, name string) error {
+	path, err := w.Path(name)
+	if err != nil {
+		return err
+	}
+	if w.readOnly[strings.ToUpper(name)] {
+		return fmt.Errorf("drop %s: it is read-only here", name)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.detachLocked(ctx, name); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + ".wal"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("drop %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Close checkpoints and detaches every database and stops DuckDB.
+func (w *Warehouse) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var errs []error
+	for _, name := range sortedNames(w.attached) {
+		if err := w.detachLocked(context.Background(), name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	errs = append(errs, w.db.Close())
+	return errors.Join(errs...)
+}
+
+func sortedNames(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// literal quotes a string as an SQL literal.
+func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// DB exposes the DuckDB connection pool, for inspection in tests and tools.
+func (w *Warehouse) DB() *sql.DB { return w.db }

@@ -1,0 +1,69 @@
+package warehouse
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/apache/arrow/go/v15/arrow"
+)
+
+// GuardError is a refused write to a protected database.
+type GuardError struct {
+	Database string
+	Action   string
+}
+
+func (e *GuardError) Error() string {
+	return fmt.Sprintf("refused: %s would write to %s, which this branch deployment must not touch", e.Action, e.Database)
+}
+
+// Guard wraps a warehouse so that no call can write to, clone onto or drop the
+// protected database; it may still be read, and be the source of a clone.
+// Statements passed to Exec may not name it at all.
+func Guard(w Warehouse, protected string) Warehouse {
+	return &guarded{Warehouse: w, protected: protected,
+		mention: regexp.MustCompile(`(?i)(^|[^A-Za-z0-9_$])"?` + regexp.QuoteMeta(protected) + `"?($|[^A-Za-z0-9_$])`)}
+}
+
+type guarded struct {
+	Warehouse
+	protected string
+	mention   *regexp.Regexp
+}
+
+func (g *guarded) refuse(db, action string) error {
+	if strings.EqualFold(db, g.protected) {
+		return &GuardError{Database: g.protected, Action: action}
+	}
+	return nil
+}
+
+func (g *guarded) Exec(ctx context.Context, stmt string, args ...any) error {
+	if g.mention.MatchString(stmt) {
+		return &GuardError{Database: g.protected, Action: "a statement naming it"}
+	}
+	return g.Warehouse.Exec(ctx, stmt, args...)
+}
+
+func (g *guarded) WriteTable(ctx context.Context, ref TableRef, t arrow.Table) error {
+	if err := g.refuse(ref.Database, "writing table "+ref.String()); err != nil {
+		return err
+	}
+	return g.Warehouse.WriteTable(ctx, ref, t)
+}
+
+func (g *guarded) CloneDatabase(ctx context.Context, src, dst string) (CloneInfo, error) {
+	if err := g.refuse(dst, "cloning "+src+" onto it"); err != nil {
+		return CloneInfo{}, err
+	}
+	return g.Warehouse.CloneDatabase(ctx, src, dst)
+}
+
+func (g *guarded) DropDatabase(ctx context.Context, name string) error {
+	if err := g.refuse(name, "dropping it"); err != nil {
+		return err
+	}
+	return g.Warehouse.DropDatabase(ctx, name)
+}
