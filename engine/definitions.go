@@ -27,8 +27,8 @@ type Catalog struct {
 
 type catalogJob struct {
 	job Job
-	ops *dag   // for graph jobs
-	sel []int  // for asset jobs: asset positions
+	ops *dag  // for graph jobs
+	sel []int // for asset jobs: asset positions
 }
 
 var namePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)

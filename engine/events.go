@@ -46,7 +46,8 @@ type EventSink interface {
 }
 
 // LogSink writes events through zerolog: JSON lines, or readable lines when the
-// logger writes to a zerolog.ConsoleWriter.
+// logger writes to a zerolog.ConsoleWriter. The event's time is written as the
+// logger's timestamp field, so the logger should not add its own.
 type LogSink struct {
 	Logger zerolog.Logger
 }
@@ -65,7 +66,7 @@ func (s LogSink) Emit(e Event) {
 	if ev == nil {
 		return
 	}
-	ev = ev.Time("ts", e.Time).Str("event", string(e.Type)).Str("run_id", e.RunID)
+	ev = ev.Time(zerolog.TimestampFieldName, e.Time).Str("event", string(e.Type)).Str("run_id", e.RunID)
 	if e.Node != "" {
 		ev = ev.Str("node", e.Node)
 	}
@@ -73,7 +74,7 @@ func (s LogSink) Emit(e Event) {
 		ev = ev.Int("attempt", e.Attempt)
 	}
 	if e.Duration > 0 {
-		ev = ev.Dur("duration", e.Duration)
+		ev = ev.Float64("duration_ms", float64(e.Duration.Microseconds())/1000)
 	}
 	if e.Error != "" {
 		ev = ev.Str("error", e.Error)
@@ -87,7 +88,11 @@ func (s LogSink) Emit(e Event) {
 			ev = ev.Interface("metadata", m.Metadata)
 		}
 	}
-	ev.Msg(e.Message)
+	if e.Message == "" {
+		ev.Msg(string(e.Type))
+		return
+	}
+	ev.Msg(string(e.Type) + ": " + e.Message)
 }
 
 // Recorder is an EventSink that keeps every event in order, for tests and for

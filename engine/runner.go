@@ -268,7 +268,7 @@ func (rn *run) attempt(runCtx context.Context, pn *planNode, attempt int) (any, 
 	}
 	start := time.Now()
 	nc := &Context{Context: ctx, RunID: rn.id, Node: pn.name, Attempt: attempt,
-		Log: rn.log.With().Str("run_id", rn.id).Str("node", pn.name).Logger(),
+		Log:    rn.log.With().Str("run_id", rn.id).Str("node", pn.name).Logger(),
 		config: pn.config, resources: rn.resources, node: pn, run: rn}
 	value, err := callCompute(nc, pn.compute)
 	if err == nil && pn.kind == KindAsset && value != nil {

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/internal/graphview"
+)
+
+func (c *cli) graphCmd() *cobra.Command {
+	var format, job, selection string
+	cmd := &cobra.Command{
+		Use:   "graph",
+		Short: "Show the asset graph, jobs and resources (text, dot, mermaid, json)",
+		Long: `Show the asset graph of this environment: assets by topological layer with their
+upstreams, the jobs with their ops in order, and the bound resources. It never connects.
+
+Formats: text (default), dot (Graphviz: run graph --format dot | dot -Tsvg > graph.svg),
+mermaid (paste into a README), json (a stable schema, documented in README.md).
+
+` + engine.SelectionHelp,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !slices.Contains(graphview.Formats, format) {
+				return engine.Usagef("--format %q: expected one of %s", format, strings.Join(graphview.Formats, ", "))
+			}
+			if job != "" && selection != "" {
+				return engine.Usagef("--job and --select do not go together: choose one")
+			}
+			l, err := c.load()
+			if err != nil {
+				return err
+			}
+			view := l.catalog.Describe()
+			switch {
+			case job != "":
+				view, err = l.catalog.DescribeJob(job)
+			case selection != "":
+				view, err = l.catalog.DescribeSelection(selection)
+			}
+			if err != nil {
+				return err
+			}
+			return graphview.Render(c.stdout, view, format)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "text, dot, mermaid or json")
+	cmd.Flags().StringVar(&job, "job", "", "show one job's op graph")
+	cmd.Flags().StringVar(&selection, "select", "", "show only the selected assets")
+	return cmd
+}
+
+func (c *cli) listCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List assets, jobs, and the resources bound in this environment",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			l, err := c.load()
+			if err != nil {
+				return err
+			}
+			v := l.catalog.Describe()
+			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintf(tw, "ASSET\tGROUP\tUPSTREAMS\tDESCRIPTION\n")
+			for _, a := range v.Assets {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.Name, dash(a.Group), dash(strings.Join(a.Deps, ",")), a.Description)
+			}
+			fmt.Fprintf(tw, "\nJOB\tIN %s?\tENVIRONMENTS\tDESCRIPTION\n", strings.ToUpper(l.env.Name))
+			for _, j := range v.Jobs {
+				envs := "all"
+				if len(j.Envs) > 0 {
+					envs = strings.Join(j.Envs, ",")
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", j.Name, yesNo(j.Available), envs, j.Description)
+			}
+			fmt.Fprintf(tw, "\nRESOURCE\tBOUND IN\t\tDESCRIPTION\n")
+			for _, r := range v.Resources {
+				fmt.Fprintf(tw, "%s\t%s\t\t%s\n", r.Key, l.env.Name, r.Description)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func (c *cli) envCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "env",
+		Short: "Show the environment, how it was decided, and every bound resource",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			l, err := c.load()
+			if err != nil {
+				return err
+			}
+			c.printf("environment: %s\n", l.env.Name)
+			c.printf("decided by:  %s\n", l.env.Source)
+			if l.env.PRID != "" {
+				c.printf("pull request: %s\n", l.env.PRID)
+			}
+			c.printf("database:    %s\n", l.env.Database())
+			for _, r := range l.catalog.Describe().Resources {
+				c.printf("\nresource %s: %s\n", r.Key, r.Description)
+				keys := make([]string, 0, len(r.Settings))
+				for k := range r.Settings {
+					keys = append(keys, k)
+				}
+				slices.Sort(keys)
+				for _, k := range keys {
+					c.printf("  %-12s %s\n", k, dash(r.Settings[k]))
+				}
+			}
+			return nil
+		},
+	}
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+
+	"github.com/assetflow/assetflow/assets"
+	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/internal/console"
+	"github.com/assetflow/assetflow/ops"
+	"github.com/assetflow/assetflow/resources"
+)
+
+// cli holds the global flags and what every command is given.
+type cli struct {
+	stdout, stderr io.Writer
+	lookup         resources.LookupFunc
+	envFlag        string
+	logFormat      string
+	logLevel       string
+}
+
+// loaded is a validated catalog for the current environment.
+type loaded struct {
+	env     resources.Environment
+	catalog *engine.Catalog
+	events  zerolog.Logger // run events (no timestamp of their own)
+	log     zerolog.Logger // everything else
+}
+
+func newRoot(stdout, stderr io.Writer, lookup resources.LookupFunc) *cobra.Command {
+	c := &cli{stdout: stdout, stderr: stderr, lookup: lookup}
+	root := &cobra.Command{
+		Use:   "run",
+		Short: "assetflow: materialize assets, run jobs and inspect the graph",
+		Long: `assetflow materializes data assets into a warehouse and runs jobs, such as giving each
+pull request its own clone of production.
+
+The environment is --env, else ASSETFLOW_ENV, else DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT
+(1: branch, any other value: prod), else local. A branch deployment reads and writes only
+PRODUCTION_CLONE_<DAGSTER_CLOUD_PULL_REQUEST_ID>.
+
+Exit status: 0 success, 1 the run failed, 2 bad usage or invalid definitions.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return engine.Usagef("unknown command %q: expected one of %s", args[0], commandNames(cmd))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	root.CompletionOptions.HiddenDefaultCmd = true
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return engine.Usagef("%v (see %s --help)", err, cmd.CommandPath())
+	})
+	pf := root.PersistentFlags()
+	pf.StringVar(&c.envFlag, "env", "", "environment: local, branch or prod (default: decided from the environment variables)")
+	pf.StringVar(&c.logFormat, "log-format", "auto", "log format: auto (console on a terminal, else json), console or json")
+	pf.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	root.AddCommand(c.assetsCmd(), c.jobCmd(), c.graphCmd(), c.listCmd(), c.envCmd())
+	return root
+}
+
+func commandNames(cmd *cobra.Command) string {
+	var names []string
+	for _, sub := range cmd.Commands() {
+		if sub.IsAvailableCommand() {
+			names = append(names, sub.Name())
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// definitions registers the project's assets, jobs and resources explicitly.
+func definitions(env resources.Environment, res map[string]engine.Resource, progress assets.Progress) engine.Definitions {
+	return engine.Definitions{
+		Env:       env.Name,
+		Assets:    assets.All(assets.Options{Progress: progress}),
+		Jobs:      ops.Jobs(),
+		Resources: res,
+	}
+}
+
+// load decides the environment, binds its resources and validates everything,
+// before any resource opens.
+func (c *cli) load() (*loaded, error) {
+	terminal := false
+	if f, ok := c.stderr.(*os.File); ok {
+		terminal = console.IsTerminal(f)
+	}
+	events, err := console.NewLogger(c.stderr, c.logFormat, c.logLevel, terminal)
+	if err != nil {
+		return nil, err
+	}
+	log := console.Timestamped(events)
+	env, err := resources.ResolveEnvironment(c.envFlag, c.lookup)
+	if err != nil {
+		return nil, err
+	}
+	res, err := resources.Bind(env, resources.Options{Lookup: c.lookup, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	cat, err := engine.Load(definitions(env, res, console.Progress(c.stderr, terminal, log)))
+	if err != nil {
+		return nil, err
+	}
+	return &loaded{env: env, catalog: cat, events: events, log: log}, nil
+}
+
+func (c *cli) printf(format string, args ...any) { fmt.Fprintf(c.stdout, format, args...) }

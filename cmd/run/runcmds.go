@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/internal/console"
+)
+
+// runFlags are the flags of commands that run something.
+type runFlags struct {
+	config         string
+	sets           []string
+	maxConcurrency int
+	failFast       bool
+}
+
+func (f *runFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.config, "config", "", "run config YAML file (ops: <node>: config: <key>: <value>)")
+	fl.StringArrayVar(&f.sets, "set", nil, "set one config value, NODE.KEY=VALUE (repeatable), e.g. items.base_item_id=50")
+	fl.IntVar(&f.maxConcurrency, "max-concurrency", 8, "nodes running at once (0: no limit)")
+	fl.BoolVar(&f.failFast, "fail-fast", false, "cancel the rest of the run at the first failure (default: run independent branches to the end)")
+}
+
+// runConfig reads --config and applies each --set.
+func (f *runFlags) runConfig() (engine.RunConfig, error) {
+	rc := engine.RunConfig{}
+	if f.config != "" {
+		data, err := os.ReadFile(f.config)
+		if err != nil {
+			return nil, engine.Usagef("--config: %v", err)
+		}
+		if rc, err = engine.ParseRunConfig(data); err != nil {
+			return nil, engine.Usagef("--config %s: %v", f.config, err)
+		}
+	}
+	for _, s := range f.sets {
+		if err := rc.Set(s); err != nil {
+			return nil, err
+		}
+	}
+	return rc, nil
+}
+
+func (f *runFlags) validate() error {
+	if f.maxConcurrency < 0 {
+		return engine.Usagef("--max-concurrency %d: expected 0 (no limit) or more", f.maxConcurrency)
+	}
+	return nil
+}
+
+func (c *cli) assetsCmd() *cobra.Command {
+	var flags runFlags
+	var selection string
+	cmd := &cobra.Command{
+		Use:   "assets",
+		Short: "Materialize assets (all, or --select)",
+		Long: `Materialize the selected assets into the environment's warehouse. Upstream assets left
+out of the selection are loaded from the warehouse through their I/O manager.
+
+` + engine.SelectionHelp,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := flags.validate(); err != nil {
+				return err
+			}
+			l, err := c.load()
+			if err != nil {
+				return err
+			}
+			rc, err := flags.runConfig()
+			if err != nil {
+				return err
+			}
+			plan, err := l.catalog.PlanAssets(selection, rc)
+			if err != nil {
+				return err
+			}
+			return c.execute(cmd.Context(), l, plan, flags)
+		},
+	}
+	cmd.Flags().StringVar(&selection, "select", "*", "assets to materialize (see the selection syntax above)")
+	flags.register(cmd)
+	return cmd
+}
+
+func (c *cli) jobCmd() *cobra.Command {
+	var flags runFlags
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "job NAME",
+		Short: "Run a job, such as clone_prod or drop_prod_clone",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return engine.Usagef("job: expected one job name, e.g. run job clone_prod (see run list)")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := flags.validate(); err != nil {
+				return err
+			}
+			l, err := c.load()
+			if err != nil {
+				return err
+			}
+			rc, err := flags.runConfig()
+			if err != nil {
+				return err
+			}
+			plan, err := l.catalog.PlanJob(args[0], rc)
+			if err != nil {
+				return err
+			}
+			if dryRun {
+				return c.dryRun(plan)
+			}
+			return c.execute(cmd.Context(), l, plan, flags)
+		},
+	}
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the ops in order and the statements they would run, without connecting")
+	flags.register(cmd)
+	return cmd
+}
+
+// execute runs a plan, logging events, and prints its summary.
+func (c *cli) execute(ctx context.Context, l *loaded, plan *engine.Plan, flags runFlags) error {
+	for _, key := range plan.Resources() {
+		for _, r := range l.catalog.Describe().Resources {
+			if r.Key == key && key == "hackernews" {
+				l.log.Info().Str("env", l.env.Name).Msgf("items come from %s", r.Description)
+			}
+		}
+	}
+	nodeLog := l.log
+	r := engine.Runner{MaxConcurrency: flags.maxConcurrency, FailFast: flags.failFast,
+		Events: console.Events(l.events), Logger: &nodeLog}
+	res := r.Run(ctx, plan)
+	console.Summary(c.stdout, res)
+	return res.Err()
+}
+
+func (c *cli) dryRun(plan *engine.Plan) error {
+	steps, err := plan.DryRun("dry-run")
+	if err != nil {
+		return err
+	}
+	c.printf("job %s (dry run: nothing connects, nothing runs)\n", plan.Name)
+	for i, s := range steps {
+		c.printf("%d. %s\n", i+1, s.Node)
+		for _, a := range s.Actions {
+			c.printf("   %s\n", a)
+		}
+		if len(s.Actions) == 0 {
+			c.printf("   (%s)\n", strings.TrimSpace("no statements"))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,199 @@
+// Package graphview renders an engine.GraphView as text, Graphviz DOT, Mermaid or
+// JSON, for `run graph`.
+package graphview
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/assetflow/assetflow/engine"
+)
+
+// Formats lists the supported formats.
+var Formats = []string{"text", "dot", "mermaid", "json"}
+
+// Render writes v in the named format.
+func Render(w io.Writer, v engine.GraphView, format string) error {
+	switch format {
+	case "text", "":
+		return Text(w, v)
+	case "dot":
+		return DOT(w, v)
+	case "mermaid":
+		return Mermaid(w, v)
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	return engine.Usagef("unknown graph format %q: expected one of %s", format, strings.Join(Formats, ", "))
+}
+
+const width = 100
+
+// Text draws assets by topological layer with their upstreams, then jobs with
+// their ops in order, then the bound resources. Lines fit in 100 columns.
+func Text(w io.Writer, v engine.GraphView) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "environment: %s\n", v.Env)
+	if len(v.Assets) > 0 {
+		layers := 0
+		for _, a := range v.Assets {
+			layers = max(layers, a.Layer+1)
+		}
+		fmt.Fprintf(&b, "\nassets (%d, in %d layers)\n", len(v.Assets), layers)
+		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		for l := 0; l < layers; l++ {
+			fmt.Fprintf(tw, "  layer %d\t\t\t\n", l)
+			for _, a := range v.Assets {
+				if a.Layer != l {
+					continue
+				}
+				deps := "-"
+				if len(a.Deps) > 0 {
+					deps = "<- " + strings.Join(a.Deps, ", ")
+				}
+				fmt.Fprintf(tw, "    %s\t%s\t%s\n", a.Name, deps, clip(nodeFacts(a), 50))
+			}
+		}
+		tw.Flush()
+	}
+	if len(v.Jobs) > 0 {
+		b.WriteString("\njobs\n")
+		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		for _, j := range v.Jobs {
+			where := "all environments"
+			if len(j.Envs) > 0 {
+				where = strings.Join(j.Envs, ",") + " only"
+			}
+			if !j.Available {
+				where += " (not here)"
+			}
+			steps := "assets " + j.Selection
+			if j.Ops != nil {
+				names := make([]string, len(j.Ops))
+				for i, op := range j.Ops {
+					names[i] = op.Name
+				}
+				steps = strings.Join(names, " -> ")
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", j.Name, where, clip(steps, 60))
+		}
+		tw.Flush()
+	}
+	if len(v.Resources) > 0 {
+		b.WriteString("\nresources\n")
+		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		for _, r := range v.Resources {
+			fmt.Fprintf(tw, "  %s\t%s\n", r.Key, clip(r.Description, 80))
+		}
+		tw.Flush()
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func nodeFacts(a engine.NodeView) string {
+	var facts []string
+	if a.IOManager != "" {
+		facts = append(facts, "io: "+a.IOManager)
+	}
+	if len(a.Resources) > 0 {
+		facts = append(facts, "uses: "+strings.Join(a.Resources, ","))
+	}
+	if a.Group != "" {
+		facts = append(facts, "group: "+a.Group)
+	}
+	return strings.Join(facts, "  ")
+}
+
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// DOT writes a Graphviz digraph: assets, then each job's ops in a cluster.
+func DOT(w io.Writer, v engine.GraphView) error {
+	var b strings.Builder
+	b.WriteString("digraph assetflow {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n")
+	fmt.Fprintf(&b, "  label=%s;\n", quote("assetflow ("+v.Env+")"))
+	for _, a := range v.Assets {
+		fmt.Fprintf(&b, "  %s [label=%s];\n", quote(a.Name), quote(a.Name+"\n"+nodeFacts(a)))
+	}
+	for _, a := range v.Assets {
+		for _, d := range a.Deps {
+			fmt.Fprintf(&b, "  %s -> %s;\n", quote(d), quote(a.Name))
+		}
+	}
+	for i, j := range v.Jobs {
+		if j.Ops == nil {
+			continue
+		}
+		fmt.Fprintf(&b, "  subgraph cluster_%d {\n    label=%s;\n    style=dashed;\n", i, quote("job "+j.Name))
+		for _, op := range j.Ops {
+			fmt.Fprintf(&b, "    %s [label=%s, shape=ellipse];\n", quote(j.Name+"."+op.Name), quote(op.Name))
+		}
+		for _, op := range j.Ops {
+			for _, d := range op.Deps {
+				fmt.Fprintf(&b, "    %s -> %s;\n", quote(j.Name+"."+d), quote(j.Name+"."+op.Name))
+			}
+		}
+		b.WriteString("  }\n")
+	}
+	b.WriteString("}\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func quote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
+}
+
+// Mermaid writes a flowchart that renders in a GitHub README.
+func Mermaid(w io.Writer, v engine.GraphView) error {
+	var b strings.Builder
+	b.WriteString("flowchart LR\n")
+	ids := map[string]string{}
+	id := func(key string) string {
+		if s, ok := ids[key]; ok {
+			return s
+		}
+		ids[key] = fmt.Sprintf("n%d", len(ids))
+		return ids[key]
+	}
+	for _, a := range v.Assets {
+		fmt.Fprintf(&b, "  %s[%s]\n", id("asset:"+a.Name), mermaidText(a.Name))
+	}
+	for _, a := range v.Assets {
+		for _, d := range a.Deps {
+			fmt.Fprintf(&b, "  %s --> %s\n", id("asset:"+d), id("asset:"+a.Name))
+		}
+	}
+	jobs := append([]engine.JobView(nil), v.Jobs...)
+	sort.Slice(jobs, func(i, j int) bool { return jobs[i].Name < jobs[j].Name })
+	for _, j := range jobs {
+		if j.Ops == nil {
+			continue
+		}
+		fmt.Fprintf(&b, "  subgraph %s[%s]\n", id("job:"+j.Name), mermaidText("job "+j.Name))
+		for _, op := range j.Ops {
+			fmt.Fprintf(&b, "    %s([%s])\n", id("op:"+j.Name+"."+op.Name), mermaidText(op.Name))
+		}
+		for _, op := range j.Ops {
+			for _, d := range op.Deps {
+				fmt.Fprintf(&b, "    %s --> %s\n", id("op:"+j.Name+"."+d), id("op:"+j.Name+"."+op.Name))
+			}
+		}
+		b.WriteString("  end\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func mermaidText(s string) string { return `"` + strings.ReplaceAll(s, `"`, "#quot;") + `"` }

@@ -1,0 +1,206 @@
+// Package snowflake is the production warehouse backend, on the gosnowflake
+// driver. It runs the same operations as the embedded backend: clones are
+// CREATE OR REPLACE DATABASE ... CLONE, writes fill a staging table with bound
+// parameters in batches and swap it into place with ALTER TABLE ... SWAP WITH.
+package snowflake
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	sf "github.com/snowflakedb/gosnowflake"
+
+	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/resources/warehouse"
+)
+
+// Config says how to reach an account. Password must come from the environment.
+type Config struct {
+	Account   string
+	User      string
+	Password  string
+	Role      string
+	Warehouse string
+	Database  string // session default; every statement names its database anyway
+	Schema    string
+	// Host, Port and Protocol point the driver somewhere other than
+	// <account>.snowflakecomputing.com, such as a local test server.
+	Host     string
+	Port     int
+	Protocol string
+	// LoginTimeout and RequestTimeout bound how long the driver retries.
+	LoginTimeout   time.Duration
+	RequestTimeout time.Duration
+	BatchRows      int // rows per bound INSERT; default 10,000
+}
+
+// Settings lists the configuration for display, the password as a secret.
+func (c Config) Settings() []engine.Setting {
+	s := []engine.Setting{{Name: "backend", Value: "snowflake"}, {Name: "account", Value: c.Account},
+		{Name: "user", Value: c.User}, {Name: "password", Value: c.Password, Secret: true},
+		{Name: "role", Value: c.Role}, {Name: "warehouse", Value: c.Warehouse},
+		{Name: "database", Value: c.Database}, {Name: "schema", Value: c.Schema}}
+	if c.Host != "" {
+		s = append(s, engine.Setting{Name: "host", Value: fmt.Sprintf("%s://%s:%d", c.Protocol, c.Host, c.Port)})
+	}
+	return s
+}
+
+// Warehouse is the Snowflake implementation of warehouse.Warehouse.
+type Warehouse struct {
+	cfg Config
+	db  *sql.DB
+}
+
+var _ warehouse.Warehouse = (*Warehouse)(nil)
+
+// Open connects and logs in, so a wrong password or an unreachable account is
+// reported here, in one line naming the account and the cause.
+func Open(ctx context.Context, cfg Config) (*Warehouse, error) {
+	if cfg.BatchRows <= 0 {
+		cfg.BatchRows = 10_000
+	}
+	if cfg.LoginTimeout == 0 {
+		cfg.LoginTimeout = 60 * time.Second
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = 5 * time.Minute
+	}
+	for _, id := range []struct{ what, v string }{{"database", cfg.Database}, {"schema", cfg.Schema}} {
+		if id.v != "" {
+			if err := warehouse.CheckIdent(id.what, id.v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	dc := sf.Config{Account: cfg.Account, User: cfg.User, Password: cfg.Password, Role: cfg.Role,
+		Warehouse: cfg.Warehouse, Database: cfg.Database, Schema: cfg.Schema, Host: cfg.Host, Port: cfg.Port,
+		Protocol: cfg.Protocol, Params: map[string]*string{}, Application: "assetflow",
+		LoginTimeout: cfg.LoginTimeout, RequestTimeout: cfg.RequestTimeout, DisableTelemetry: true}
+	db := sql.OpenDB(sf.NewConnector(sf.SnowflakeDriver{}, dc))
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("snowflake account %s: %s", cfg.Account, describe(err, cfg))
+	}
+	return &Warehouse{cfg: cfg, db: db}, nil
+}
+
+// describe turns a login error into its cause, never echoing the password.
+func describe(err error, cfg Config) string {
+	var se *sf.SnowflakeError
+	if errors.As(err, &se) {
+		switch se.Number {
+		case 390100:
+			return fmt.Sprintf("login failed for user %s: incorrect username or password", cfg.User)
+		case 390144, 390201, 390189:
+			return fmt.Sprintf("login refused: %s", se.Message)
+		}
+		return fmt.Sprintf("%d: %s", se.Number, se.Message)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "cannot reach the account: timed out"
+	}
+	return "cannot reach the account: " + err.Error()
+}
+
+// Backend returns "snowflake".
+func (w *Warehouse) Backend() string { return "snowflake" }
+
+// Exec runs one statement with bound arguments.
+func (w *Warehouse) Exec(ctx context.Context, stmt string, args ...any) error {
+	if _, err := w.db.ExecContext(ctx, stmt, args...); err != nil {
+		return fmt.Errorf("snowflake: %w", err)
+	}
+	return nil
+}
+
+// Close logs out and closes connections.
+func (w *Warehouse) Close() error { return w.db.Close() }
+
+// CloneDatabase runs CREATE OR REPLACE DATABASE dst CLONE src: one atomic
+// statement, zero-copy on Snowflake's side.
+func (w *Warehouse) CloneDatabase(ctx context.Context, src, dst string) (warehouse.CloneInfo, error) {
+	if err := warehouse.CheckIdent("database", src); err != nil {
+		return warehouse.CloneInfo{}, err
+	}
+	if err := warehouse.CheckIdent("database", dst); err != nil {
+		return warehouse.CloneInfo{}, err
+	}
+	if err := w.Exec(ctx, cloneSQL(src, dst)); err != nil {
+		return warehouse.CloneInfo{}, fmt.Errorf("clone %s to %s: %w", src, dst, err)
+	}
+	return warehouse.CloneInfo{Method: "CREATE OR REPLACE DATABASE ... CLONE", Bytes: -1}, nil
+}
+
+// DropDatabase runs DROP DATABASE IF EXISTS.
+func (w *Warehouse) DropDatabase(ctx context.Context, name string) error {
+	if err := warehouse.CheckIdent("database", name); err != nil {
+		return err
+	}
+	if err := w.Exec(ctx, dropDatabaseSQL(name)); err != nil {
+		return fmt.Errorf("drop %s: %w", name, err)
+	}
+	return nil
+}
+
+// ListDatabases reads SHOW DATABASES.
+func (w *Warehouse) ListDatabases(ctx context.Context) ([]string, error) {
+	rows, err := w.db.QueryContext(ctx, "SHOW DATABASES")
+	if err != nil {
+		return nil, fmt.Errorf("list databases: %w", err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	nameAt := -1
+	for i, c := range cols {
+		if c == "name" {
+			nameAt = i
+		}
+	}
+	if nameAt < 0 {
+		return nil, errors.New("list databases: SHOW DATABASES has no name column")
+	}
+	var names []string
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		if s, ok := vals[nameAt].(string); ok {
+			names = append(names, s)
+		}
+	}
+	sort.Strings(names)
+	return names, rows.Err()
+}
+
+// TableInfo reads the row count from the database's information schema. A
+// missing database or table is "does not exist", not an error.
+func (w *Warehouse) TableInfo(ctx context.Context, ref warehouse.TableRef) (warehouse.TableInfo, error) {
+	if err := ref.Check(); err != nil {
+		return warehouse.TableInfo{}, err
+	}
+	var rows sql.NullString
+	err := w.db.QueryRowContext(ctx, tableInfoSQL(ref.Database), ref.Schema, ref.Table).Scan(&rows)
+	var se *sf.SnowflakeError
+	switch {
+	case errors.Is(err, sql.ErrNoRows), errors.As(err, &se) && se.Number == 2003:
+		return warehouse.TableInfo{}, nil
+	case err != nil:
+		return warehouse.TableInfo{}, fmt.Errorf("inspect %s: %w", ref, err)
+	}
+	n, _ := strconv.ParseInt(rows.String, 10, 64)
+	return warehouse.TableInfo{Exists: true, Rows: n}, nil
+}
