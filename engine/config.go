@@ -103,7 +103,7 @@ func (c *structConfig[C]) Decode(values map[string]any) (any, error) {
 			return nil, fmt.Errorf("%s: %w", key, err)
 		}
 		target := reflect.New(v.Field(f.index).Type())
-		if err := yaml.Unmarshal(raw, target.Interface()); err != nil {
+		if err := yaml.Unmarshal(raw, target.Interface()); err != nil || truncated(values[key], target.Elem()) {
 			return nil, fmt.Errorf("%s = %s: expected %s", key, strings.TrimSpace(string(raw)), f.Type)
 		}
 		v.Field(f.index).Set(target.Elem())
@@ -118,6 +118,18 @@ func (c *structConfig[C]) Decode(values map[string]any) (any, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// truncated reports a fractional number decoded into an integer, which yaml
+// accepts by dropping the fraction.
+func truncated(value any, target reflect.Value) bool {
+	f, isFloat := value.(float64)
+	switch target.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return isFloat && f != float64(int64(f))
+	}
+	return false
 }
 
 func (c *structConfig[C]) field(name string) (structField, bool) {

@@ -26,10 +26,13 @@ type Config struct {
 	Timeout     time.Duration // per request: 10s
 	MaxAttempts int           // per item: 5
 	Backoff     time.Duration // first retry wait, doubling, with jitter: 250ms
-	MaxBackoff  time.Duration // cap on a wait, also on Retry-After: 30s
-	MaxBody     int64         // largest accepted answer: 1 MiB
-	Transport   http.RoundTripper
-	Source      string // describes where items come from, for the first log line
+	MaxBackoff  time.Duration // cap on our own backoff: 30s
+	// MaxRetryAfter caps a server's Retry-After: 2m. The wait it asks for is
+	// honoured in full up to this cap, never shortened by MaxBackoff.
+	MaxRetryAfter time.Duration
+	MaxBody       int64 // largest accepted answer: 1 MiB
+	Transport     http.RoundTripper
+	Source        string // describes where items come from, for the first log line
 }
 
 // Client fetches items over one shared HTTP client with keep-alive.
@@ -58,6 +61,9 @@ func New(cfg Config) *Client {
 	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = 30 * time.Second
+	}
+	if cfg.MaxRetryAfter <= 0 {
+		cfg.MaxRetryAfter = 2 * time.Minute
 	}
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 1 << 20
@@ -181,11 +187,10 @@ func (c *Client) get(ctx context.Context, path, what string) ([]byte, error) {
 			break
 		}
 		wait := c.cfg.Backoff << (attempt - 1)
-		wait = time.Duration(float64(wait) * (0.5 + rand.Float64()))
+		wait = min(time.Duration(float64(wait)*(0.5+rand.Float64())), c.cfg.MaxBackoff)
 		if r.retryAfter > 0 {
-			wait = r.retryAfter
+			wait = min(r.retryAfter, c.cfg.MaxRetryAfter)
 		}
-		wait = min(wait, c.cfg.MaxBackoff)
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()

@@ -1,0 +1,101 @@
+package resources_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/resources"
+)
+
+func lookup(vars map[string]string) resources.LookupFunc {
+	return func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+}
+
+func TestResolveEnvironment(t *testing.T) {
+	cases := []struct {
+		name     string
+		flag     string
+		vars     map[string]string
+		env, db  string
+		errMatch string
+	}{
+		{name: "nothing set is local", env: "local", db: "PRODUCTION"},
+		{name: "flag wins over everything", flag: "prod", vars: map[string]string{"ASSETFLOW_ENV": "local", "DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT": "1"}, env: "prod", db: "PRODUCTION"},
+		{name: "ASSETFLOW_ENV wins over dagster", vars: map[string]string{"ASSETFLOW_ENV": "local", "DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT": "1"}, env: "local", db: "PRODUCTION"},
+		{name: "branch deployment", vars: map[string]string{"DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT": "1", "DAGSTER_CLOUD_PULL_REQUEST_ID": "42"}, env: "branch", db: "PRODUCTION_CLONE_42"},
+		{name: "set to anything else is prod", vars: map[string]string{"DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT": "0"}, env: "prod", db: "PRODUCTION"},
+		{name: "set but empty is prod", vars: map[string]string{"DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT": ""}, env: "prod", db: "PRODUCTION"},
+		{name: "branch by flag reads the PR id", flag: "branch", vars: map[string]string{"DAGSTER_CLOUD_PULL_REQUEST_ID": "7"}, env: "branch", db: "PRODUCTION_CLONE_7"},
+		{name: "branch without PR id", vars: map[string]string{"DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT": "1"}, errMatch: "needs DAGSTER_CLOUD_PULL_REQUEST_ID"},
+		{name: "PR id injection", vars: map[string]string{"DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT": "1", "DAGSTER_CLOUD_PULL_REQUEST_ID": "1; DROP DATABASE PRODUCTION"}, errMatch: `invalid PR id "1; DROP DATABASE PRODUCTION": expected digits only`},
+		{name: "PR id with a sign", flag: "branch", vars: map[string]string{"DAGSTER_CLOUD_PULL_REQUEST_ID": "-1"}, errMatch: "expected digits only"},
+		{name: "unknown environment", flag: "staging", errMatch: `unknown environment "staging" (from --env staging): expected local, branch or prod`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			env, err := resources.ResolveEnvironment(tc.flag, lookup(tc.vars))
+			if tc.errMatch != "" {
+				var ue *engine.UsageError
+				if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.errMatch) {
+					t.Fatalf("got %v, want a usage error containing %q", err, tc.errMatch)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if env.Name != tc.env || env.Database() != tc.db || env.Source == "" {
+				t.Errorf("got %+v (database %s), want %s / %s", env, env.Database(), tc.env, tc.db)
+			}
+		})
+	}
+}
+
+func TestBindRefusesBadConfigurationBeforeConnecting(t *testing.T) {
+	local := resources.Environment{Name: resources.Local}
+	cases := []struct {
+		name string
+		vars map[string]string
+		want string
+	}{
+		{"unknown warehouse scheme", map[string]string{"ASSETFLOW_WAREHOUSE": "postgres://x"}, "unknown scheme"},
+		{"password in the URL", map[string]string{"ASSETFLOW_WAREHOUSE": "snowflake://me:hunter2@acct"}, "must not hold a password"},
+		{"missing password variable", map[string]string{"ASSETFLOW_WAREHOUSE": "snowflake://me@acct"}, "SYSTEM_SNOWFLAKE_PASSWORD is not set"},
+		{"bad port", map[string]string{"ASSETFLOW_WAREHOUSE": "snowflake://me@acct?port=x", "SYSTEM_SNOWFLAKE_PASSWORD": "p"}, `snowflake port "x"`},
+		{"bad HN URL", map[string]string{"ASSETFLOW_HN_URL": "ftp://x"}, "expected an http(s) URL"},
+		{"bad concurrency", map[string]string{"ASSETFLOW_HN_CONCURRENCY": "0"}, "expected a number from 1 to 1024"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := resources.Bind(local, resources.Options{Lookup: lookup(tc.vars)})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Error("the error shows the password")
+			}
+		})
+	}
+}
+
+func TestBindShowsSecretsMasked(t *testing.T) {
+	vars := map[string]string{"ASSETFLOW_WAREHOUSE": "snowflake://me@acct?role=R&warehouse=W", "SYSTEM_SNOWFLAKE_PASSWORD": "hunter2"}
+	res, err := resources.Bind(resources.Environment{Name: resources.Prod}, resources.Options{Lookup: lookup(vars)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, s := range res["warehouse"].Settings {
+		if s.Value == "hunter2" && s.Shown() == "***" {
+			found = true
+		}
+		if s.Shown() == "hunter2" {
+			t.Error("password shown")
+		}
+	}
+	if !found {
+		t.Error("password setting missing or not secret")
+	}
+}
