@@ -8,7 +8,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/assetflow/assetflow/engine"
 )
@@ -33,38 +32,39 @@ func Render(w io.Writer, v engine.GraphView, format string) error {
 	return engine.Usagef("unknown graph format %q: expected one of %s", format, strings.Join(Formats, ", "))
 }
 
+// width is the widest line Text writes.
 const width = 100
 
 // Text draws assets by topological layer with their upstreams, then jobs with
 // their ops in order, then the bound resources. Lines fit in 100 columns.
 func Text(w io.Writer, v engine.GraphView) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "environment: %s\n", v.Env)
+	lines := []string{"environment: " + v.Env}
 	if len(v.Assets) > 0 {
 		layers := 0
 		for _, a := range v.Assets {
 			layers = max(layers, a.Layer+1)
 		}
-		fmt.Fprintf(&b, "\nassets (%d, in %d layers)\n", len(v.Assets), layers)
-		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		rows := make([][]string, 0, len(v.Assets))
+		for _, a := range v.Assets {
+			deps := "-"
+			if len(a.Deps) > 0 {
+				deps = "<- " + strings.Join(a.Deps, ", ")
+			}
+			rows = append(rows, []string{a.Name, deps, nodeFacts(a)})
+		}
+		widths := columnWidths(rows)
+		lines = append(lines, "", fmt.Sprintf("assets (%d, in %d layers)", len(v.Assets), layers))
 		for l := 0; l < layers; l++ {
-			fmt.Fprintf(tw, "  layer %d\t\t\t\n", l)
-			for _, a := range v.Assets {
-				if a.Layer != l {
-					continue
+			lines = append(lines, fmt.Sprintf("  layer %d", l))
+			for i, a := range v.Assets {
+				if a.Layer == l {
+					lines = append(lines, "    "+join(rows[i], widths))
 				}
-				deps := "-"
-				if len(a.Deps) > 0 {
-					deps = "<- " + strings.Join(a.Deps, ", ")
-				}
-				fmt.Fprintf(tw, "    %s\t%s\t%s\n", a.Name, deps, clip(nodeFacts(a), 50))
 			}
 		}
-		tw.Flush()
 	}
 	if len(v.Jobs) > 0 {
-		b.WriteString("\njobs\n")
-		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		rows := make([][]string, 0, len(v.Jobs))
 		for _, j := range v.Jobs {
 			where := "all environments"
 			if len(j.Envs) > 0 {
@@ -81,20 +81,59 @@ func Text(w io.Writer, v engine.GraphView) error {
 				}
 				steps = strings.Join(names, " -> ")
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", j.Name, where, clip(steps, 60))
+			rows = append(rows, []string{j.Name, where, steps})
 		}
-		tw.Flush()
+		lines = append(lines, "", "jobs")
+		widths := columnWidths(rows)
+		for _, r := range rows {
+			lines = append(lines, "  "+join(r, widths))
+		}
 	}
 	if len(v.Resources) > 0 {
-		b.WriteString("\nresources\n")
-		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		rows := make([][]string, 0, len(v.Resources))
 		for _, r := range v.Resources {
-			fmt.Fprintf(tw, "  %s\t%s\n", r.Key, clip(r.Description, 80))
+			rows = append(rows, []string{r.Key, r.Description})
 		}
-		tw.Flush()
+		lines = append(lines, "", "resources")
+		widths := columnWidths(rows)
+		for _, r := range rows {
+			lines = append(lines, "  "+join(r, widths))
+		}
+	}
+	var b strings.Builder
+	for _, line := range lines {
+		b.WriteString(clip(strings.TrimRight(line, " "), width))
+		b.WriteByte('\n')
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// columnWidths returns the widest cell of each column but the last.
+func columnWidths(rows [][]string) []int {
+	var widths []int
+	for _, r := range rows {
+		for i, cell := range r[:len(r)-1] {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], len([]rune(cell)))
+		}
+	}
+	return widths
+}
+
+// join pads each cell but the last to its column's width, two spaces apart.
+func join(cells []string, widths []int) string {
+	var b strings.Builder
+	for i, cell := range cells {
+		if i < len(cells)-1 {
+			fmt.Fprintf(&b, "%-*s  ", widths[i], cell)
+		} else {
+			b.WriteString(cell)
+		}
+	}
+	return b.String()
 }
 
 func nodeFacts(a engine.NodeView) string {

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/assetflow/assetflow/resources/duckdb"
+	"github.com/assetflow/assetflow/resources/warehouse"
+	"github.com/assetflow/assetflow/resources/warehouse/warehousetest"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+// binary is the real run command, built once for the tests that drive it as CI
+// would.
+var binary string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "assetflow-run")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "run")
+	args := []string{"build", "-o", binary, "."}
+	if raceEnabled {
+		args = []string{"build", "-race", "-o", binary, "."}
+	}
+	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build run: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// project is a working folder with its own warehouse, as a CI runner's checkout.
+type project struct {
+	t    *testing.T
+	dir  string
+	base []string // environment every command gets
+}
+
+func newProject(t *testing.T) *project {
+	t.Helper()
+	dir := t.TempDir()
+	snapshot, err := filepath.Abs("../../testdata/hn/items.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &project{t: t, dir: dir, base: []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + dir,
+		"ASSETFLOW_WAREHOUSE=duckdb://" + filepath.Join(dir, "wh"),
+		"ASSETFLOW_HN_SNAPSHOT=" + snapshot,
+	}}
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// run runs the binary with extra variables (KEY=VALUE) and arguments.
+func (p *project) run(env []string, args ...string) result {
+	p.t.Helper()
+	cmd := exec.Command(binary, append(args, "--log-format", "json")...)
+	cmd.Dir = p.dir
+	cmd.Env = append(append([]string{}, p.base...), env...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		p.t.Fatal(err)
+	}
+	return result{code: code, stdout: out.String(), stderr: errOut.String()}
+}
+
+// must runs and fails the test unless the command exits 0.
+func (p *project) must(env []string, args ...string) result {
+	p.t.Helper()
+	r := p.run(env, args...)
+	if r.code != 0 {
+		p.t.Fatalf("run %s: exit %d\n%s\n%s", strings.Join(args, " "), r.code, r.stdout, lastLines(r.stderr, 5))
+	}
+	return r
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+func (p *project) file(db string) string { return filepath.Join(p.dir, "wh", db+".duckdb") }
+
+// checksums returns each database file's SHA-256, by name.
+func (p *project) checksums() map[string][32]byte {
+	p.t.Helper()
+	out := map[string][32]byte{}
+	entries, _ := os.ReadDir(filepath.Join(p.dir, "wh"))
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(p.dir, "wh", e.Name()))
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		out[e.Name()] = sha256.Sum256(b)
+	}
+	return out
+}
+
+// rows reads every Hacker News table of a database (opening and closing the
+// warehouse, so no lock outlives the call).
+func (p *project) rows(db string) map[string][][]any {
+	p.t.Helper()
+	w, err := duckdb.Open(context.Background(), duckdb.Config{Dir: filepath.Join(p.dir, "wh"), ReadOnly: []string{db}})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer w.Close()
+	out := map[string][][]any{}
+	for _, table := range []string{"ITEMS", "COMMENTS", "STORIES"} {
+		tbl, err := w.ReadTable(context.Background(), warehouse.TableRef{Database: db, Schema: "HACKER_NEWS", Table: table})
+		if err != nil {
+			p.t.Fatalf("read %s.%s: %v", db, table, err)
+		}
+		out[table] = warehousetest.Rows(tbl)
+		tbl.Release()
+	}
+	return out
+}
+
+func sameRows(a, b map[string][][]any) bool {
+	return fmt.Sprint(a) == fmt.Sprint(b)
+}
+
+func branch(pr string) []string {
+	return []string{"DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT=1", "DAGSTER_CLOUD_PULL_REQUEST_ID=" + pr}
+}
+
+var prod = []string{"DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT=0"}
+
