@@ -149,4 +149,3 @@ func branch(pr string) []string {
 }
 
 var prod = []string{"DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT=0"}
-
