@@ -1,0 +1,149 @@
+package main
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/assetflow/assetflow/ops"
+	"github.com/assetflow/assetflow/resources"
+)
+
+// commandPattern finds the run commands a CI script invokes.
+var commandPattern = regexp.MustCompile(`go run \./cmd/run (job (\S+)|assets)`)
+
+// checkScript checks every command of a CI job: each names a job that exists,
+// and the job's variables satisfy the environment rule for a branch.
+func checkScript(t *testing.T, where string, lines []string, vars map[string]string, wantJobs map[string]bool) {
+	t.Helper()
+	for _, line := range lines {
+		m := commandPattern.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		if m[2] != "" {
+			found := false
+			for _, j := range ops.Jobs() {
+				found = found || j.Name == m[2]
+			}
+			if !found {
+				t.Errorf("%s runs job %q, which does not exist", where, m[2])
+			}
+			wantJobs[m[2]] = true
+		}
+		// Substitute a pull request number for the CI expression and apply the
+		// real rule.
+		lookup := func(k string) (string, bool) {
+			v, ok := vars[k]
+			if ok && (strings.Contains(v, "${{") || strings.HasPrefix(v, "$")) && k == resources.PullRequestVar {
+				return "42", true
+			}
+			return v, ok
+		}
+		env, err := resources.ResolveEnvironment("", lookup)
+		if err != nil || env.Name != resources.Branch {
+			t.Errorf("%s: the variables give environment %q (%v), want branch", where, env.Name, err)
+		}
+	}
+}
+
+func TestGitHubWorkflow(t *testing.T) {
+	var wf struct {
+		On struct {
+			PullRequest struct {
+				Types []string `yaml:"types"`
+			} `yaml:"pull_request"`
+		} `yaml:"on"`
+		Env  map[string]string `yaml:"env"`
+		Jobs map[string]struct {
+			If    string            `yaml:"if"`
+			Env   map[string]string `yaml:"env"`
+			Steps []struct {
+				Run string `yaml:"run"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	readYAML(t, "../../deploy/github/assetflow-branch-deployments.yml", &wf)
+	if got := strings.Join(wf.On.PullRequest.Types, ","); got != "opened,synchronize,reopened,closed" {
+		t.Errorf("pull_request types %q", got)
+	}
+	if !strings.Contains(wf.Env[resources.PasswordVar], "secrets.") {
+		t.Errorf("%s does not come from the secret store: %q", resources.PasswordVar, wf.Env[resources.PasswordVar])
+	}
+	jobs := map[string]bool{}
+	for name, job := range wf.Jobs {
+		vars := map[string]string{}
+		for k, v := range wf.Env {
+			vars[k] = v
+		}
+		for k, v := range job.Env {
+			vars[k] = v
+		}
+		var lines []string
+		for _, s := range job.Steps {
+			lines = append(lines, s.Run)
+		}
+		before := len(jobs)
+		checkScript(t, "github job "+name, lines, vars, jobs)
+		runsDrop := strings.Contains(strings.Join(lines, "\n"), "drop_prod_clone")
+		if runsDrop != strings.Contains(job.If, "== 'closed'") || len(jobs) == before {
+			t.Errorf("github job %s: if %q does not match what it runs", name, job.If)
+		}
+	}
+	if !jobs["clone_prod"] || !jobs["drop_prod_clone"] {
+		t.Errorf("jobs run: %v", jobs)
+	}
+}
+
+func TestGitLabPipeline(t *testing.T) {
+	var doc map[string]struct {
+		Extends     string            `yaml:"extends"`
+		Variables   map[string]string `yaml:"variables"`
+		Script      []string          `yaml:"script"`
+		Environment struct {
+			OnStop string `yaml:"on_stop"`
+			Action string `yaml:"action"`
+		} `yaml:"environment"`
+	}
+	var raw map[string]any
+	readYAML(t, "../../deploy/gitlab/.gitlab-ci.yml", &raw)
+	delete(raw, "stages")
+	b, _ := yaml.Marshal(raw)
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	jobs := map[string]bool{}
+	for name, job := range doc {
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		vars := map[string]string{}
+		for k, v := range doc[job.Extends].Variables {
+			vars[k] = v
+		}
+		for k, v := range job.Variables {
+			vars[k] = v
+		}
+		checkScript(t, "gitlab job "+name, job.Script, vars, jobs)
+	}
+	if !jobs["clone_prod"] || !jobs["drop_prod_clone"] {
+		t.Errorf("jobs run: %v", jobs)
+	}
+	if doc["clone_prod"].Environment.OnStop != "drop_prod_clone" || doc["drop_prod_clone"].Environment.Action != "stop" {
+		t.Error("drop_prod_clone is not the review environment's stop job")
+	}
+}
+
+func readYAML(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
