@@ -21,6 +21,7 @@ type NodeView struct {
 	Resources   []string      `json:"resources"`
 	IOManager   string        `json:"io_manager,omitempty"`
 	Config      []ConfigField `json:"config"`
+	Status      *AssetStatus  `json:"status,omitempty"` // with run graph --status only
 }
 
 // JobView describes one job.

@@ -154,3 +154,27 @@ func golden(t *testing.T, path, got string) {
 		t.Errorf("%s differs from the golden file (go test ./cmd/run -run Golden -update):\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }
+
+func TestGraphStatus(t *testing.T) {
+	p := newProject(t)
+	r := p.must(nil, "graph")
+	if _, err := os.Stat(filepath.Join(p.dir, "wh")); !os.IsNotExist(err) {
+		t.Error("run graph without --status created the warehouse")
+	}
+	r = p.must(nil, "graph", "--status")
+	if strings.Count(r.stdout, "not materialized") != 3 {
+		t.Errorf("before any run:\n%s", r.stdout)
+	}
+	p.must(nil, "assets", "--set", "items.base_item_id=30")
+	r = p.must(nil, "graph", "--status", "--format", "json")
+	var v engine.GraphView
+	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range v.Assets {
+		if a.Status == nil || !a.Status.Exists || a.Status.Rows == 0 || a.Status.MaterializedAt.IsZero() ||
+			a.Status.Location != "PRODUCTION.HACKER_NEWS."+strings.ToUpper(a.Name) {
+			t.Errorf("%s status %+v", a.Name, a.Status)
+		}
+	}
+}

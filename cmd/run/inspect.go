@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 func (c *cli) graphCmd() *cobra.Command {
 	var format, job, selection string
+	var status bool
 	cmd := &cobra.Command{
 		Use:   "graph",
 		Short: "Show the asset graph, jobs and resources (text, dot, mermaid, json)",
@@ -46,13 +48,40 @@ mermaid (paste into a README), json (a stable schema, documented in README.md).
 			if err != nil {
 				return err
 			}
+			if status {
+				if err := addStatus(cmd.Context(), l.catalog, &view); err != nil {
+					return err
+				}
+			}
 			return graphview.Render(c.stdout, view, format)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "text, dot, mermaid or json")
 	cmd.Flags().StringVar(&job, "job", "", "show one job's op graph")
 	cmd.Flags().StringVar(&selection, "select", "", "show only the selected assets")
+	cmd.Flags().BoolVar(&status, "status", false, "also show each asset's table, row count and when it was written (connects to the warehouse)")
 	return cmd
+}
+
+// addStatus asks the warehouse for each shown asset's table.
+func addStatus(ctx context.Context, cat *engine.Catalog, view *engine.GraphView) error {
+	names := make([]string, len(view.Assets))
+	for i, a := range view.Assets {
+		names[i] = a.Name
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	statuses, err := cat.AssetStatuses(ctx, names)
+	if err != nil {
+		return err
+	}
+	for i := range view.Assets {
+		if st, ok := statuses[view.Assets[i].Name]; ok {
+			view.Assets[i].Status = &st
+		}
+	}
+	return nil
 }
 
 func (c *cli) listCmd() *cobra.Command {

@@ -147,6 +147,17 @@ func nodeFacts(a engine.NodeView) string {
 	if a.Group != "" {
 		facts = append(facts, "group: "+a.Group)
 	}
+	if st := a.Status; st != nil {
+		if !st.Exists {
+			facts = append(facts, "not materialized")
+		} else {
+			when := ""
+			if !st.MaterializedAt.IsZero() {
+				when = ", " + st.MaterializedAt.UTC().Format("2006-01-02 15:04Z")
+			}
+			facts = append(facts, fmt.Sprintf("%d rows%s", st.Rows, when))
+		}
+	}
 	return strings.Join(facts, "  ")
 }
 

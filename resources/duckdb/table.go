@@ -6,9 +6,11 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -17,6 +19,10 @@ import (
 
 	"github.com/assetflow/assetflow/resources/warehouse"
 )
+
+// writtenPrefix starts the comment a write leaves on its table, followed by the
+// time of the write.
+const writtenPrefix = "assetflow: written at "
 
 // stagingPrefix starts the name of every staging table; leftovers of a killed
 // process are removed by the next write of the same table.
@@ -120,6 +126,10 @@ func (w *Warehouse) WriteTable(ctx context.Context, ref warehouse.TableRef, t ar
 	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s RENAME TO %s", staging.Quoted(), warehouse.Quote(ref.Table))); err != nil {
 		return fmt.Errorf("write %s: swap: %w", ref, err)
+	}
+	stamp := writtenPrefix + time.Now().UTC().Format(time.RFC3339Nano)
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("COMMENT ON TABLE %s IS %s", ref.Quoted(), literal(stamp))); err != nil {
+		return fmt.Errorf("write %s: %w", ref, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("write %s: commit: %w", ref, err)
@@ -310,13 +320,19 @@ func (w *Warehouse) TableInfo(ctx context.Context, ref warehouse.TableRef) (ware
 	if err := w.attach(ctx, ref.Database, false); err != nil {
 		return warehouse.TableInfo{}, fmt.Errorf("inspect %s: %w", ref, err)
 	}
-	var n int
-	err := w.db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables()
-		WHERE database_name = ? AND schema_name = ? AND table_name = ?`, ref.Database, ref.Schema, ref.Table).Scan(&n)
-	if err != nil || n == 0 {
-		return warehouse.TableInfo{}, err
+	var comment sql.NullString
+	err := w.db.QueryRowContext(ctx, `SELECT comment FROM duckdb_tables()
+		WHERE database_name = ? AND schema_name = ? AND table_name = ?`, ref.Database, ref.Schema, ref.Table).Scan(&comment)
+	if errors.Is(err, sql.ErrNoRows) {
+		return warehouse.TableInfo{}, nil
+	}
+	if err != nil {
+		return warehouse.TableInfo{}, fmt.Errorf("inspect %s: %w", ref, err)
 	}
 	info := warehouse.TableInfo{Exists: true}
+	if stamp, ok := strings.CutPrefix(comment.String, writtenPrefix); ok {
+		info.Modified, _ = time.Parse(time.RFC3339Nano, stamp)
+	}
 	if err := w.db.QueryRowContext(ctx, "SELECT count(*) FROM "+ref.Quoted()).Scan(&info.Rows); err != nil {
 		return warehouse.TableInfo{}, fmt.Errorf("count %s: %w", ref, err)
 	}

@@ -193,7 +193,8 @@ func (w *Warehouse) TableInfo(ctx context.Context, ref warehouse.TableRef) (ware
 		return warehouse.TableInfo{}, err
 	}
 	var rows sql.NullString
-	err := w.db.QueryRowContext(ctx, tableInfoSQL(ref.Database), ref.Schema, ref.Table).Scan(&rows)
+	var altered sql.NullTime
+	err := w.db.QueryRowContext(ctx, tableInfoSQL(ref.Database), ref.Schema, ref.Table).Scan(&rows, &altered)
 	var se *sf.SnowflakeError
 	switch {
 	case errors.Is(err, sql.ErrNoRows), errors.As(err, &se) && se.Number == 2003:
@@ -202,5 +203,5 @@ func (w *Warehouse) TableInfo(ctx context.Context, ref warehouse.TableRef) (ware
 		return warehouse.TableInfo{}, fmt.Errorf("inspect %s: %w", ref, err)
 	}
 	n, _ := strconv.ParseInt(rows.String, 10, 64)
-	return warehouse.TableInfo{Exists: true, Rows: n}, nil
+	return warehouse.TableInfo{Exists: true, Rows: n, Modified: altered.Time}, nil
 }

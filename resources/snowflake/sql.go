@@ -95,7 +95,7 @@ func dropDatabaseSQL(name string) string {
 }
 
 func tableInfoSQL(db string) string {
-	return fmt.Sprintf(`SELECT "ROW_COUNT" FROM %s."INFORMATION_SCHEMA"."TABLES" WHERE "TABLE_SCHEMA" = ? AND "TABLE_NAME" = ?`, warehouse.Quote(db))
+	return fmt.Sprintf(`SELECT "ROW_COUNT", "LAST_ALTERED" FROM %s."INFORMATION_SCHEMA"."TABLES" WHERE "TABLE_SCHEMA" = ? AND "TABLE_NAME" = ?`, warehouse.Quote(db))
 }
 
 // CloneStatement is the statement that clones src to dst, for dry runs.

@@ -42,6 +42,17 @@ func (m *IOManager) Store(ctx context.Context, asset string, value any) (engine.
 	return engine.Materialization{Location: ref.String(), Rows: t.NumRows(), Columns: cols}, nil
 }
 
+// Status reports whether the asset's table exists, its rows and when it was
+// written, without reading it.
+func (m *IOManager) Status(ctx context.Context, asset string) (engine.AssetStatus, error) {
+	ref := m.Ref(asset)
+	info, err := m.Warehouse.TableInfo(ctx, ref)
+	if err != nil {
+		return engine.AssetStatus{}, err
+	}
+	return engine.AssetStatus{Exists: info.Exists, Location: ref.String(), Rows: info.Rows, MaterializedAt: info.Modified}, nil
+}
+
 // Load reads the asset's table back.
 func (m *IOManager) Load(ctx context.Context, asset string) (any, error) {
 	ref := m.Ref(asset)

@@ -6,6 +6,7 @@ package warehouse
 
 import (
 	"context"
+	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
 )
@@ -63,8 +64,9 @@ func (r TableRef) Quoted() string {
 
 // TableInfo describes a table.
 type TableInfo struct {
-	Exists bool
-	Rows   int64
+	Exists   bool
+	Rows     int64
+	Modified time.Time // when it was last written, where the backend knows
 }
 
 // CloneInfo says how a clone was made, for the op's log line.

@@ -165,8 +165,8 @@ func testRoundTrip(t *testing.T, w warehouse.Warehouse) {
 	want := Sample(1, 50)
 	defer want.Release()
 	Equal(t, read(t, w, prod), want)
-	if i := info(t, w, prod); !i.Exists || i.Rows != 50 {
-		t.Errorf("info %+v, want 50 rows", i)
+	if i := info(t, w, prod); !i.Exists || i.Rows != 50 || time.Since(i.Modified) > time.Hour || i.Modified.After(time.Now().Add(time.Minute)) {
+		t.Errorf("info %+v, want 50 rows written just now", i)
 	}
 }
 

@@ -1,0 +1,51 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// AssetStatus is what an I/O manager knows of an asset's stored value.
+type AssetStatus struct {
+	Exists         bool      `json:"exists"`
+	Location       string    `json:"location,omitempty"`
+	Rows           int64     `json:"rows"`
+	MaterializedAt time.Time `json:"materialized_at,omitzero"`
+}
+
+// StatusReporter is implemented by I/O managers that can tell an asset's status
+// without loading it.
+type StatusReporter interface {
+	Status(ctx context.Context, asset string) (AssetStatus, error)
+}
+
+// AssetStatuses opens the I/O managers of the given assets (all when names is
+// empty), asks each for its asset's status, and closes them again.
+func (c *Catalog) AssetStatuses(ctx context.Context, names []string) (map[string]AssetStatus, error) {
+	set := newResourceSet(c.resources)
+	out := map[string]AssetStatus{}
+	var errs []error
+	for _, n := range c.assets.nodes {
+		if len(names) > 0 && indexOf(names, n.name) < 0 {
+			continue
+		}
+		v, err := set.get(ctx, n.ioManager)
+		if err != nil {
+			errs = append(errs, err)
+			break
+		}
+		sr, ok := v.(StatusReporter)
+		if !ok {
+			continue
+		}
+		st, err := sr.Status(ctx, n.name)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out[n.name] = st
+	}
+	errs = append(errs, set.close())
+	return out, errors.Join(errs...)
+}
