@@ -92,8 +92,9 @@ func (w *Warehouse) insertRows(ctx context.Context, conn *sql.Conn, ref warehous
 	return tx.Commit()
 }
 
-// bindColumn turns an Arrow column into one array binding; nulls stay null.
-func bindColumn(col arrow.Array, kind warehouse.ColumnKind) any {
+// columnValues returns a column's values for binding: nulls as nil, lists as
+// JSON text (the raw staging table's VARCHAR).
+func columnValues(col arrow.Array) []any {
 	vals := make([]any, col.Len())
 	for i := range vals {
 		v := warehouse.Value(col, i)
@@ -103,6 +104,12 @@ func bindColumn(col arrow.Array, kind warehouse.ColumnKind) any {
 		}
 		vals[i] = v
 	}
+	return vals
+}
+
+// bindColumn turns an Arrow column into one array binding.
+func bindColumn(col arrow.Array, kind warehouse.ColumnKind) any {
+	vals := columnValues(col)
 	if kind == warehouse.Timestamp {
 		return sf.Array(&vals, sf.TimestampNTZType)
 	}
