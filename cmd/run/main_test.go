@@ -11,8 +11,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/assetflow/assetflow/internal/sfserver"
 	"github.com/assetflow/assetflow/resources/duckdb"
+	"github.com/assetflow/assetflow/resources/snowflake"
 	"github.com/assetflow/assetflow/resources/warehouse"
 	"github.com/assetflow/assetflow/resources/warehouse/warehousetest"
 )
@@ -45,9 +48,10 @@ func TestMain(m *testing.M) {
 
 // project is a working folder with its own warehouse, as a CI runner's checkout.
 type project struct {
-	t    *testing.T
-	dir  string
-	base []string // environment every command gets
+	t         *testing.T
+	dir       string
+	base      []string         // environment every command gets
+	snowflake *sfserver.Server // nil: the embedded warehouse
 }
 
 func newProject(t *testing.T) *project {
@@ -102,8 +106,6 @@ func lastLines(s string, n int) string {
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
-func (p *project) file(db string) string { return filepath.Join(p.dir, "wh", db+".duckdb") }
-
 // checksums returns each database file's SHA-256, by name.
 func (p *project) checksums() map[string][32]byte {
 	p.t.Helper()
@@ -119,14 +121,58 @@ func (p *project) checksums() map[string][32]byte {
 	return out
 }
 
+// newSnowflakeProject is a project whose warehouse is Snowflake: the local test
+// double, reached through the real driver.
+func newSnowflakeProject(t *testing.T) *project {
+	t.Helper()
+	p := newProject(t)
+	srv, err := sfserver.Start(context.Background(), sfserver.Config{Dir: filepath.Join(p.dir, "sf"),
+		Users: map[string]string{"ASSETFLOW_CI": "ci-password"}, Databases: []string{"PRODUCTION"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	p.snowflake = srv
+	p.base[2] = fmt.Sprintf("ASSETFLOW_WAREHOUSE=snowflake://ASSETFLOW_CI@local?host=127.0.0.1&port=%d&protocol=http", srv.Port())
+	p.base = append(p.base, "SYSTEM_SNOWFLAKE_PASSWORD=ci-password")
+	return p
+}
+
+// open returns the project's warehouse, as the binary sees it.
+func (p *project) open(readOnly string) warehouse.Warehouse {
+	p.t.Helper()
+	var w warehouse.Warehouse
+	var err error
+	if p.snowflake != nil {
+		w, err = snowflake.Open(context.Background(), snowflake.Config{Account: "local", User: "ASSETFLOW_CI",
+			Password: "ci-password", Host: "127.0.0.1", Port: p.snowflake.Port(), Protocol: "http",
+			LoginTimeout: 5 * time.Second, RequestTimeout: 10 * time.Second})
+	} else {
+		w, err = duckdb.Open(context.Background(), duckdb.Config{Dir: filepath.Join(p.dir, "wh"), ReadOnly: []string{readOnly}})
+	}
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return w
+}
+
+// databases lists the warehouse's databases.
+func (p *project) databases() []string {
+	p.t.Helper()
+	w := p.open("")
+	defer w.Close()
+	names, err := w.ListDatabases(context.Background())
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return names
+}
+
 // rows reads every Hacker News table of a database (opening and closing the
 // warehouse, so no lock outlives the call).
 func (p *project) rows(db string) map[string][][]any {
 	p.t.Helper()
-	w, err := duckdb.Open(context.Background(), duckdb.Config{Dir: filepath.Join(p.dir, "wh"), ReadOnly: []string{db}})
-	if err != nil {
-		p.t.Fatal(err)
-	}
+	w := p.open(db)
 	defer w.Close()
 	out := map[string][][]any{}
 	for _, table := range []string{"ITEMS", "COMMENTS", "STORIES"} {

@@ -256,3 +256,15 @@ func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + 
 
 // DB exposes the DuckDB connection pool, for inspection in tests and tools.
 func (w *Warehouse) DB() *sql.DB { return w.db }
+
+// Attach makes an existing database available under its name; with create, a
+// missing one is created empty. Tools that run SQL on DB() use it.
+func (w *Warehouse) Attach(ctx context.Context, name string, create bool) error {
+	return w.attach(ctx, name, create)
+}
+
+// Exists reports whether a database has a file.
+func (w *Warehouse) Exists(name string) bool {
+	path, err := w.Path(name)
+	return err == nil && fileExists(path)
+}

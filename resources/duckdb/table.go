@@ -24,6 +24,10 @@ import (
 // time of the write.
 const writtenPrefix = "assetflow: written at "
 
+// WrittenComment is the table comment that records a write at t. It holds no
+// quote, so it can stand in an SQL literal as it is.
+func WrittenComment(t time.Time) string { return writtenPrefix + t.UTC().Format(time.RFC3339Nano) }
+
 // stagingPrefix starts the name of every staging table; leftovers of a killed
 // process are removed by the next write of the same table.
 const stagingPrefix = "_af_staging_"
@@ -127,8 +131,7 @@ func (w *Warehouse) WriteTable(ctx context.Context, ref warehouse.TableRef, t ar
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s RENAME TO %s", staging.Quoted(), warehouse.Quote(ref.Table))); err != nil {
 		return fmt.Errorf("write %s: swap: %w", ref, err)
 	}
-	stamp := writtenPrefix + time.Now().UTC().Format(time.RFC3339Nano)
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("COMMENT ON TABLE %s IS %s", ref.Quoted(), literal(stamp))); err != nil {
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("COMMENT ON TABLE %s IS %s", ref.Quoted(), literal(WrittenComment(time.Now())))); err != nil {
 		return fmt.Errorf("write %s: %w", ref, err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	sf "github.com/snowflakedb/gosnowflake"
@@ -51,6 +52,8 @@ func (c Config) Settings() []engine.Setting {
 	return s
 }
 
+var quietDriver sync.Once
+
 // Warehouse is the Snowflake implementation of warehouse.Warehouse.
 type Warehouse struct {
 	cfg Config
@@ -82,6 +85,7 @@ func Open(ctx context.Context, cfg Config) (*Warehouse, error) {
 		Warehouse: cfg.Warehouse, Database: cfg.Database, Schema: cfg.Schema, Host: cfg.Host, Port: cfg.Port,
 		Protocol: cfg.Protocol, Params: map[string]*string{}, Application: "assetflow",
 		LoginTimeout: cfg.LoginTimeout, RequestTimeout: cfg.RequestTimeout, DisableTelemetry: true}
+	quietDriver.Do(func() { _ = sf.GetLogger().SetLogLevel("fatal") }) // errors are returned, and reported once, by us
 	db := sql.OpenDB(sf.NewConnector(sf.SnowflakeDriver{}, dc))
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
