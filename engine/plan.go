@@ -177,3 +177,50 @@ type DryRunStep struct {
 	Node    string
 	Actions []string
 }
+
+// PlanJobNodes plans a run of only the named ops of a job, as a re-execution
+// from failure does. An op that takes data from an op left out is refused: op
+// outputs live only in memory, within one run.
+func (c *Catalog) PlanJobNodes(name string, nodes []string, rc RunConfig) (*Plan, error) {
+	cj, ok := c.jobs[name]
+	if !ok {
+		return nil, Usagef("unknown job %q%s", name, prefixed("; ", didYouMean(name, c.jobNames)))
+	}
+	if !cj.job.availableIn(c.env) {
+		return nil, &JobUnavailableError{Job: name, Env: c.env, Envs: cj.job.Envs}
+	}
+	d := cj.ops
+	if d == nil {
+		d = c.assets
+	}
+	keep := map[int]bool{}
+	for _, n := range nodes {
+		i, ok := d.index[n]
+		if !ok {
+			return nil, Usagef("step %s no longer exists in job %s: the definitions changed since that run", n, name)
+		}
+		keep[i] = true
+	}
+	positions := make([]int, 0, len(keep))
+	for i := range d.nodes {
+		if keep[i] {
+			positions = append(positions, i)
+		}
+	}
+	if cj.ops != nil {
+		for _, i := range positions {
+			for _, in := range d.nodes[i].ins {
+				if !in.nothing && !keep[d.index[in.from]] {
+					return nil, Usagef("op %s needs the output of %s, which would not run again; re-run the whole job", d.nodes[i].name, in.from)
+				}
+			}
+		}
+	}
+	return c.plan(name, d, positions, rc)
+}
+
+// HasAsset reports whether an asset of that name is defined.
+func (c *Catalog) HasAsset(name string) bool {
+	_, ok := c.assets.index[name]
+	return ok
+}

@@ -12,6 +12,7 @@ type AssetStatus struct {
 	Location       string    `json:"location,omitempty"`
 	Rows           int64     `json:"rows"`
 	MaterializedAt time.Time `json:"materialized_at,omitzero"`
+	LastRunID      string    `json:"last_run_id,omitempty"` // the run that wrote it, from the run store
 }
 
 // StatusReporter is implemented by I/O managers that can tell an asset's status

@@ -11,6 +11,7 @@ import (
 
 	"github.com/assetflow/assetflow/engine"
 	"github.com/assetflow/assetflow/internal/graphview"
+	"github.com/assetflow/assetflow/internal/runstore"
 )
 
 func (c *cli) graphCmd() *cobra.Command {
@@ -52,6 +53,7 @@ mermaid (paste into a README), json (a stable schema, documented in README.md).
 				if err := addStatus(cmd.Context(), l.catalog, &view); err != nil {
 					return err
 				}
+				addHistory(&view, c.lastMaterializations(cmd.Context()))
 			}
 			return graphview.Render(c.stdout, view, format)
 		},
@@ -84,6 +86,18 @@ func addStatus(ctx context.Context, cat *engine.Catalog, view *engine.GraphView)
 	return nil
 }
 
+// addHistory fills each asset's last recorded materialization from the run store.
+func addHistory(view *engine.GraphView, last map[string]runstore.Materialization) {
+	for i := range view.Assets {
+		if m, ok := last[view.Assets[i].Name]; ok && view.Assets[i].Status != nil {
+			view.Assets[i].Status.LastRunID = m.RunID
+			if view.Assets[i].Status.MaterializedAt.IsZero() {
+				view.Assets[i].Status.MaterializedAt = m.Time
+			}
+		}
+	}
+}
+
 func (c *cli) listCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
@@ -95,22 +109,27 @@ func (c *cli) listCmd() *cobra.Command {
 				return err
 			}
 			v := l.catalog.Describe()
+			last := c.lastMaterializations(cmd.Context())
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "ASSET\tGROUP\tUPSTREAMS\tDESCRIPTION\n")
+			fmt.Fprintf(tw, "ASSET\tGROUP\tUPSTREAMS\tLAST MATERIALIZED\tDESCRIPTION\n")
 			for _, a := range v.Assets {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.Name, dash(a.Group), dash(strings.Join(a.Deps, ",")), a.Description)
+				when := "never"
+				if m, ok := last[a.Name]; ok {
+					when = fmt.Sprintf("%s (run %s, %d rows)", m.Time.Local().Format("2006-01-02 15:04"), m.RunID, m.Rows)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Name, dash(a.Group), dash(strings.Join(a.Deps, ",")), when, a.Description)
 			}
-			fmt.Fprintf(tw, "\nJOB\tIN %s?\tENVIRONMENTS\tDESCRIPTION\n", strings.ToUpper(l.env.Name))
+			fmt.Fprintf(tw, "\nJOB\tIN %s?\tENVIRONMENTS\t\tDESCRIPTION\n", strings.ToUpper(l.env.Name))
 			for _, j := range v.Jobs {
 				envs := "all"
 				if len(j.Envs) > 0 {
 					envs = strings.Join(j.Envs, ",")
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", j.Name, yesNo(j.Available), envs, j.Description)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t\t%s\n", j.Name, yesNo(j.Available), envs, j.Description)
 			}
-			fmt.Fprintf(tw, "\nRESOURCE\tBOUND IN\t\tDESCRIPTION\n")
+			fmt.Fprintf(tw, "\nRESOURCE\tBOUND IN\t\t\tDESCRIPTION\n")
 			for _, r := range v.Resources {
-				fmt.Fprintf(tw, "%s\t%s\t\t%s\n", r.Key, l.env.Name, r.Description)
+				fmt.Fprintf(tw, "%s\t%s\t\t\t%s\n", r.Key, l.env.Name, r.Description)
 			}
 			return tw.Flush()
 		},

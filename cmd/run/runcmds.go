@@ -2,17 +2,21 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/assetflow/assetflow/engine"
 	"github.com/assetflow/assetflow/internal/console"
+	"github.com/assetflow/assetflow/internal/runstore"
 )
 
 // runFlags are the flags of commands that run something.
 type runFlags struct {
+	fromFailure    string
 	config         string
 	sets           []string
 	maxConcurrency int
@@ -25,6 +29,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.sets, "set", nil, "set one config value, NODE.KEY=VALUE (repeatable), e.g. items.base_item_id=50")
 	fl.IntVar(&f.maxConcurrency, "max-concurrency", 8, "nodes running at once (0: no limit)")
 	fl.BoolVar(&f.failFast, "fail-fast", false, "cancel the rest of the run at the first failure (default: run independent branches to the end)")
+	fl.StringVar(&f.fromFailure, "from-failure", "", "re-run only the failed, skipped and cancelled steps of RUN_ID (see run runs); what succeeded is loaded through the I/O manager")
 }
 
 // runConfig reads --config and applies each --set.
@@ -77,11 +82,27 @@ out of the selection are loaded from the warehouse through their I/O manager.
 			if err != nil {
 				return err
 			}
-			plan, err := l.catalog.PlanAssets(selection, rc)
+			sel := selection
+			if flags.fromFailure != "" {
+				if cmd.Flags().Changed("select") {
+					return engine.Usagef("--select and --from-failure do not go together: choose one")
+				}
+				nodes, err := c.fromFailure(cmd.Context(), flags.fromFailure, "assets", "assets")
+				if err != nil {
+					return err
+				}
+				for _, n := range nodes {
+					if !l.catalog.HasAsset(n) {
+						return engine.Usagef("step %s of run %s no longer exists: the definitions changed since that run", n, flags.fromFailure)
+					}
+				}
+				sel = strings.Join(nodes, ",")
+			}
+			plan, err := l.catalog.PlanAssets(sel, rc)
 			if err != nil {
 				return err
 			}
-			return c.execute(cmd.Context(), l, plan, flags)
+			return c.execute(cmd.Context(), l, plan, flags, "assets", sel)
 		},
 	}
 	cmd.Flags().StringVar(&selection, "select", "*", "assets to materialize (see the selection syntax above)")
@@ -114,13 +135,20 @@ func (c *cli) jobCmd() *cobra.Command {
 				return err
 			}
 			plan, err := l.catalog.PlanJob(args[0], rc)
+			if err == nil && flags.fromFailure != "" {
+				nodes, ferr := c.fromFailure(cmd.Context(), flags.fromFailure, "job", args[0])
+				if ferr != nil {
+					return ferr
+				}
+				plan, err = l.catalog.PlanJobNodes(args[0], nodes, rc)
+			}
 			if err != nil {
 				return err
 			}
 			if dryRun {
 				return c.dryRun(plan)
 			}
-			return c.execute(cmd.Context(), l, plan, flags)
+			return c.execute(cmd.Context(), l, plan, flags, "job", "")
 		},
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the ops in order and the statements they would run, without connecting")
@@ -128,8 +156,20 @@ func (c *cli) jobCmd() *cobra.Command {
 	return cmd
 }
 
-// execute runs a plan, logging events, and prints its summary.
-func (c *cli) execute(ctx context.Context, l *loaded, plan *engine.Plan, flags runFlags) error {
+// execute runs a plan, logging events and recording them in the run store, and
+// prints its summary.
+func (c *cli) execute(ctx context.Context, l *loaded, plan *engine.Plan, flags runFlags, kind, selection string) error {
+	store, err := c.openStore(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	runID := engine.NewRunID()
+	if err := store.StartRun(ctx, runstore.Run{ID: runID, Kind: kind, Name: plan.Name, Selection: selection,
+		Env: l.env.Name, Nodes: plan.Nodes(), Start: time.Now()}); err != nil {
+		return err
+	}
+	history := store.Events(runID)
 	for _, key := range plan.Resources() {
 		for _, r := range l.catalog.Describe().Resources {
 			if r.Key == key && key == "hackernews" {
@@ -138,10 +178,15 @@ func (c *cli) execute(ctx context.Context, l *loaded, plan *engine.Plan, flags r
 		}
 	}
 	nodeLog := l.log
-	r := engine.Runner{MaxConcurrency: flags.maxConcurrency, FailFast: flags.failFast,
-		Events: console.Events(l.events), Logger: &nodeLog}
+	r := engine.Runner{MaxConcurrency: flags.maxConcurrency, FailFast: flags.failFast, RunID: runID,
+		Events: engine.Sinks{console.Events(l.events), history}, Logger: &nodeLog}
 	res := r.Run(ctx, plan)
+	// Record the end even if the run was cancelled.
+	recordErr := errors.Join(history.Close(), store.FinishRun(context.WithoutCancel(ctx), res))
 	console.Summary(c.stdout, res)
+	if recordErr != nil {
+		l.log.Warn().Err(recordErr).Msg("recording the run in the run store")
+	}
 	return res.Err()
 }
 

@@ -59,6 +59,9 @@ func Text(w io.Writer, v engine.GraphView) error {
 			for i, a := range v.Assets {
 				if a.Layer == l {
 					lines = append(lines, "    "+join(rows[i], widths))
+					if st := statusText(a); st != "" {
+						lines = append(lines, "      "+st)
+					}
 				}
 			}
 		}
@@ -147,18 +150,26 @@ func nodeFacts(a engine.NodeView) string {
 	if a.Group != "" {
 		facts = append(facts, "group: "+a.Group)
 	}
-	if st := a.Status; st != nil {
-		if !st.Exists {
-			facts = append(facts, "not materialized")
-		} else {
-			when := ""
-			if !st.MaterializedAt.IsZero() {
-				when = ", " + st.MaterializedAt.UTC().Format("2006-01-02 15:04Z")
-			}
-			facts = append(facts, fmt.Sprintf("%d rows%s", st.Rows, when))
-		}
-	}
 	return strings.Join(facts, "  ")
+}
+
+// statusText describes an asset's stored table, or "" without --status.
+func statusText(a engine.NodeView) string {
+	st := a.Status
+	switch {
+	case st == nil:
+		return ""
+	case !st.Exists:
+		return "not materialized"
+	}
+	s := fmt.Sprintf("%s: %d rows", st.Location, st.Rows)
+	if !st.MaterializedAt.IsZero() {
+		s += ", written " + st.MaterializedAt.UTC().Format("2006-01-02 15:04Z")
+	}
+	if st.LastRunID != "" {
+		s += " by run " + st.LastRunID
+	}
+	return s
 }
 
 func clip(s string, n int) string {
@@ -174,7 +185,11 @@ func DOT(w io.Writer, v engine.GraphView) error {
 	b.WriteString("digraph assetflow {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n")
 	fmt.Fprintf(&b, "  label=%s;\n", quote("assetflow ("+v.Env+")"))
 	for _, a := range v.Assets {
-		fmt.Fprintf(&b, "  %s [label=%s];\n", quote(a.Name), quote(a.Name+"\n"+nodeFacts(a)))
+		label := a.Name + "\n" + nodeFacts(a)
+		if st := statusText(a); st != "" {
+			label += "\n" + st
+		}
+		fmt.Fprintf(&b, "  %s [label=%s];\n", quote(a.Name), quote(label))
 	}
 	for _, a := range v.Assets {
 		for _, d := range a.Deps {

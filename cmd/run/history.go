@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/internal/runstore"
+)
+
+// RunsVar names the run store file.
+const RunsVar = "ASSETFLOW_RUNS"
+
+func (c *cli) storePath() string {
+	if p, ok := c.lookup(RunsVar); ok && p != "" {
+		return p
+	}
+	return runstore.DefaultPath
+}
+
+// openStore opens the run store and fails the runs a killed process left
+// STARTED. With mustExist, a missing store is a usage error, not a new file.
+func (c *cli) openStore(ctx context.Context, mustExist bool) (*runstore.SQLite, error) {
+	path := c.storePath()
+	if _, err := os.Stat(path); mustExist && os.IsNotExist(err) {
+		return nil, engine.Usagef("no runs recorded yet in %s (set %s to use another store)", path, RunsVar)
+	}
+	s, err := runstore.OpenSQLite(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.MarkAbandoned(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// fromFailure returns the nodes to run again from a recorded run, checking it
+// was a run of the same kind and name.
+func (c *cli) fromFailure(ctx context.Context, runID, kind, name string) ([]string, error) {
+	s, err := c.openStore(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	d, err := s.Run(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	if d.Kind != kind || (kind == "job" && d.Name != name) {
+		what := "run assets"
+		if d.Kind == "job" {
+			what = "run job " + d.Name
+		}
+		return nil, engine.Usagef("run %s was not a %s %s run: use %s --from-failure %s", runID, kind, name, what, runID)
+	}
+	return d.Rerun()
+}
+
+func (c *cli) runsCmd() *cobra.Command {
+	var asJSON bool
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "runs",
+		Short: "List recent runs: id, job or selection, environment, status, start, duration",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if limit < 1 {
+				return engine.Usagef("--limit %d: expected 1 or more", limit)
+			}
+			s, err := c.openStore(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			runs, err := s.Runs(cmd.Context(), limit)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(c.stdout, runs)
+			}
+			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintf(tw, "RUN\tWHAT\tENV\tSTATUS\tSTART\tDURATION\tERROR\n")
+			for _, r := range runs {
+				what := r.Name
+				if r.Kind == "assets" {
+					what = "assets " + r.Selection
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, what, r.Env, r.Status,
+					r.Start.Local().Format("2006-01-02 15:04:05"), durationOrDash(r.Duration), clip(r.Error, 60))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "write JSON")
+	cmd.Flags().IntVar(&limit, "limit", 20, "how many runs")
+	return cmd
+}
+
+func (c *cli) showCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show RUN_ID",
+		Short: "Show a run's steps (status, duration, attempts, error) and materializations",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return engine.Usagef("show: expected one run id (see run runs)")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := c.openStore(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			d, err := s.Run(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(c.stdout, d)
+			}
+			c.printf("run %s: %s %s in %s, %s, started %s\n", d.ID, d.Name, d.Status, durationOrDash(d.Duration), d.Env,
+				d.Start.Local().Format("2006-01-02 15:04:05"))
+			if d.Error != "" {
+				c.printf("error: %s\n", d.Error)
+			}
+			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintf(tw, "\nSTEP\tSTATUS\tDURATION\tATTEMPTS\tERROR\n")
+			for _, st := range d.Steps {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", st.Node, st.Status, durationOrDash(st.Duration), st.Attempts, clip(st.Error, 70))
+			}
+			if len(d.Materialization) > 0 {
+				fmt.Fprintf(tw, "\nMATERIALIZED\tTABLE\tROWS\tAT\t\n")
+				for _, m := range d.Materialization {
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t\n", m.Asset, m.Location, m.Rows, m.Time.Local().Format("15:04:05.000"))
+				}
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "write JSON")
+	return cmd
+}
+
+// lastMaterializations reads the store if there is one; no store, no history.
+func (c *cli) lastMaterializations(ctx context.Context) map[string]runstore.Materialization {
+	if _, err := os.Stat(c.storePath()); err != nil {
+		return nil
+	}
+	s, err := c.openStore(ctx, true)
+	if err != nil {
+		return nil
+	}
+	defer s.Close()
+	m, _ := s.LastMaterializations(ctx)
+	return m
+}
+
+func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func durationOrDash(d time.Duration) string {
+	if d <= 0 {
+		return "-"
+	}
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(10 * time.Millisecond).String()
+}
+
+func clip(s string, n int) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}

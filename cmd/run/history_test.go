@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/assetflow/assetflow/internal/runstore"
+	"github.com/assetflow/assetflow/resources/duckdb"
+)
+
+func (p *project) store() *runstore.SQLite {
+	p.t.Helper()
+	s, err := runstore.OpenSQLite(context.Background(), filepath.Join(p.dir, ".assetflow", "runs.db"))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func (p *project) lastRun() runstore.Run {
+	p.t.Helper()
+	var runs []runstore.Run
+	if err := json.Unmarshal([]byte(p.must(nil, "runs", "--json").stdout), &runs); err != nil || len(runs) == 0 {
+		p.t.Fatalf("runs --json: %v", err)
+	}
+	return runs[0]
+}
+
+// exec runs SQL on the project's embedded warehouse.
+func (p *project) exec(db, stmt string) {
+	p.t.Helper()
+	w, err := duckdb.Open(context.Background(), duckdb.Config{Dir: filepath.Join(p.dir, "wh")})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer w.Close()
+	if err := w.Attach(context.Background(), db, false); err != nil {
+		p.t.Fatal(err)
+	}
+	if err := w.Exec(context.Background(), stmt); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// A run where comments fails for real (a view stands where its table goes),
+// then --from-failure runs exactly comments, loading items from the warehouse.
+func TestReexecuteFromFailure(t *testing.T) {
+	p := newProject(t)
+	p.must(nil, "assets", "--select", "items", "--set", "items.base_item_id=80")
+	p.exec("PRODUCTION", `CREATE VIEW "PRODUCTION"."HACKER_NEWS"."COMMENTS" AS SELECT 1 AS x`)
+	failed := p.run(nil, "assets", "--set", "items.base_item_id=80")
+	if failed.code != 1 {
+		t.Fatalf("exit %d: the run should fail\n%s", failed.code, failed.stdout)
+	}
+	run := p.lastRun()
+	d, err := p.store().Run(context.Background(), run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(statuses(d)); got != "map[comments:FAILURE items:SUCCESS stories:SUCCESS]" {
+		t.Fatalf("first run steps %s", got)
+	}
+	p.exec("PRODUCTION", `DROP VIEW "PRODUCTION"."HACKER_NEWS"."COMMENTS"`)
+
+	again := p.must(nil, "assets", "--from-failure", run.ID)
+	rerun := p.lastRun()
+	events, err := p.store().RunEvents(context.Background(), rerun.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var started []string
+	for _, e := range events {
+		if e.Type == "STEP_START" {
+			started = append(started, e.Node)
+		}
+	}
+	if strings.Join(started, ",") != "comments" || rerun.Selection != "comments" {
+		t.Errorf("re-execution started %v (selection %q), want only comments\n%s", started, rerun.Selection, again.stdout)
+	}
+
+	// A successful run, and a run of another kind, are refused.
+	if r := p.run(nil, "assets", "--from-failure", rerun.ID); r.code != 2 || !strings.Contains(r.stderr, "succeeded: there is nothing to re-execute") {
+		t.Errorf("from a successful run: exit %d %s", r.code, r.stderr)
+	}
+	if r := p.run(branch("42"), "job", "clone_prod", "--from-failure", run.ID); r.code != 2 || !strings.Contains(r.stderr, "use run assets --from-failure") {
+		t.Errorf("job from an assets run: exit %d %s", r.code, r.stderr)
+	}
+	if r := p.run(nil, "assets", "--from-failure", "nope"); r.code != 2 || !strings.Contains(r.stderr, `no run "nope"`) {
+		t.Errorf("unknown run: exit %d %s", r.code, r.stderr)
+	}
+}
+
+func statuses(d *runstore.RunDetail) map[string]string {
+	out := map[string]string{}
+	for _, s := range d.Steps {
+		out[s.Node] = s.Status
+	}
+	return out
+}
+
+// A run killed without warning is found by the next invocation and marked FAILED.
+func TestKilledRunIsMarkedFailed(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "maxitem.json") {
+			w.Write([]byte("300"))
+			return
+		}
+		requests.Add(1)
+		select {
+		case <-time.After(time.Minute):
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	p := newProject(t)
+	cmd := exec.Command(binary, "assets", "--log-format", "json")
+	cmd.Dir = p.dir
+	cmd.Env = append(p.base[:3:3], "ASSETFLOW_HN_URL="+srv.URL+"/v0")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); requests.Load() < 4 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // let the run store flush the first events
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	r := p.must(nil, "runs")
+	if !strings.Contains(r.stdout, "FAILURE") || !strings.Contains(r.stdout, "process ended without finishing the run") {
+		t.Errorf("run runs after kill -9:\n%s", r.stdout)
+	}
+	d, err := p.store().Run(context.Background(), p.lastRun().ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Steps[0].Status != "STARTED" || d.Duration <= 0 {
+		t.Errorf("killed run: %+v", d)
+	}
+}
+
+// Two processes at once (two CI jobs on one runner, each with its own warehouse)
+// both record their runs, with every event.
+func TestTwoProcessesRecordAtOnce(t *testing.T) {
+	p := newProject(t)
+	var wg sync.WaitGroup
+	results := make([]result, 2)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = p.run([]string{fmt.Sprintf("ASSETFLOW_WAREHOUSE=duckdb://%s/wh%d", p.dir, i)}, "assets", "--set", "items.base_item_id=400")
+		}()
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.code != 0 {
+			t.Fatalf("process %d: exit %d\n%s", i, r.code, lastLines(r.stderr, 3))
+		}
+	}
+	runs, err := p.store().Runs(context.Background(), 10)
+	if err != nil || len(runs) != 2 {
+		t.Fatalf("%d runs recorded (%v)", len(runs), err)
+	}
+	for _, run := range runs {
+		events, err := p.store().RunEvents(context.Background(), run.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := map[string]int{}
+		for _, e := range events {
+			count[string(e.Type)]++
+		}
+		if run.Status != "SUCCESS" || count["STEP_START"] != 3 || count["STEP_SUCCESS"] != 3 || count["ASSET_MATERIALIZATION"] != 3 ||
+			count["RUN_START"] != 1 || count["RUN_SUCCESS"] != 1 || count["PROGRESS"] != 0 {
+			t.Errorf("run %s %s: events %v", run.ID, run.Status, count)
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package runstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/assetflow/assetflow/engine"
+)
+
+// flushEvery bounds how long an event waits in memory: a crash loses at most
+// the events of the last flushEvery.
+const (
+	flushEvery = 200 * time.Millisecond
+	batchSize  = 512
+)
+
+// batchSink buffers a run's events and writes them in one transaction per
+// batch, from one goroutine.
+type batchSink struct {
+	store *SQLite
+	runID string
+	ch    chan engine.Event
+	done  chan struct{}
+	once  sync.Once
+	err   error
+	seq   int64
+}
+
+// Events returns a batching sink for the run.
+func (s *SQLite) Events(runID string) EventSink {
+	b := &batchSink{store: s, runID: runID, ch: make(chan engine.Event, 4096), done: make(chan struct{})}
+	go b.loop()
+	return b
+}
+
+// Emit queues the event; it blocks only while the queue is full.
+func (b *batchSink) Emit(e engine.Event) { b.ch <- e }
+
+// Close writes what is queued and stops the writer.
+func (b *batchSink) Close() error {
+	b.once.Do(func() { close(b.ch) })
+	<-b.done
+	return b.err
+}
+
+func (b *batchSink) loop() {
+	defer close(b.done)
+	tick := time.NewTicker(flushEvery)
+	defer tick.Stop()
+	batch := make([]engine.Event, 0, batchSize)
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		if err := b.write(batch); err != nil && b.err == nil {
+			b.err = err
+		}
+		batch = batch[:0]
+	}
+	for {
+		select {
+		case e, ok := <-b.ch:
+			if !ok {
+				flush()
+				return
+			}
+			batch = append(batch, e)
+			if len(batch) == batchSize {
+				flush()
+			}
+		case <-tick.C:
+			flush()
+		}
+	}
+}
+
+func (b *batchSink) write(batch []engine.Event) error {
+	ctx := context.Background()
+	tx, err := b.store.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("run store %s: %w", b.store.path, err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO events (run_id, seq, type, node, time_ns, attempt, dur_ns, error, stack, message, mat)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("run store %s: %w", b.store.path, err)
+	}
+	defer stmt.Close()
+	for _, e := range batch {
+		b.seq++
+		var mat any
+		if e.Materialization != nil {
+			j, _ := json.Marshal(e.Materialization)
+			mat = string(j)
+		}
+		if _, err := stmt.ExecContext(ctx, b.runID, b.seq, string(e.Type), e.Node, e.Time.UnixNano(), e.Attempt,
+			int64(e.Duration), e.Error, e.Stack, e.Message, mat); err != nil {
+			return fmt.Errorf("run store %s: record event: %w", b.store.path, err)
+		}
+	}
+	return tx.Commit()
+}

@@ -1,0 +1,98 @@
+// Package runstore keeps the history of runs and their events, so users can ask
+// what ran, when and how it ended, and re-run only what failed. Store is the
+// interface the CLI uses; SQLite is the embedded implementation.
+package runstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/assetflow/assetflow/engine"
+)
+
+// Store persists runs and their events. Implementations must accept writes from
+// several processes at once.
+type Store interface {
+	// StartRun records a run about to start, with the nodes of its plan.
+	StartRun(ctx context.Context, r Run) error
+	// Events returns a sink that records a run's events in batches; closing it
+	// writes what is buffered.
+	Events(runID string) EventSink
+	// FinishRun records how a run ended.
+	FinishRun(ctx context.Context, res *engine.RunResult) error
+	// Runs returns the most recent runs, newest first.
+	Runs(ctx context.Context, limit int) ([]Run, error)
+	// Run returns one run with its steps and materializations.
+	Run(ctx context.Context, id string) (*RunDetail, error)
+	// LastMaterializations returns each asset's latest materialization.
+	LastMaterializations(ctx context.Context) (map[string]Materialization, error)
+	// MarkAbandoned marks FAILED the runs still STARTED whose process on this
+	// host is gone, and returns how many.
+	MarkAbandoned(ctx context.Context) (int, error)
+	Close() error
+}
+
+// EventSink is an engine.EventSink that must be closed after the run.
+type EventSink interface {
+	engine.EventSink
+	Close() error
+}
+
+// Run is one run's record.
+type Run struct {
+	ID        string        `json:"run_id"`
+	Kind      string        `json:"kind"` // "assets" or "job"
+	Name      string        `json:"name"` // the job's name, or "assets"
+	Selection string        `json:"selection,omitempty"`
+	Env       string        `json:"environment"`
+	Nodes     []string      `json:"nodes"`
+	Status    string        `json:"status"` // STARTED, SUCCESS, FAILURE, CANCELED
+	Error     string        `json:"error,omitempty"`
+	Start     time.Time     `json:"start"`
+	Duration  time.Duration `json:"duration_ns"`
+	PID       int           `json:"pid"`
+	Host      string        `json:"host"`
+}
+
+// Step is one node's outcome, folded from its events.
+type Step struct {
+	Node     string        `json:"node"`
+	Status   string        `json:"status"` // SUCCESS, FAILURE, SKIPPED, CANCELED, or NOT STARTED
+	Attempts int           `json:"attempts"`
+	Duration time.Duration `json:"duration_ns"`
+	Error    string        `json:"error,omitempty"`
+}
+
+// Materialization is one stored asset value.
+type Materialization struct {
+	Asset    string    `json:"asset"`
+	RunID    string    `json:"run_id"`
+	Time     time.Time `json:"time"`
+	Location string    `json:"location"`
+	Rows     int64     `json:"rows"`
+}
+
+// RunDetail is a run with its steps, in plan order, and materializations.
+type RunDetail struct {
+	Run
+	Steps           []Step            `json:"steps"`
+	Materialization []Materialization `json:"materializations"`
+}
+
+// Rerun returns the nodes a re-execution from failure runs: every node of the
+// run that did not succeed. It refuses a run that succeeded.
+func (d *RunDetail) Rerun() ([]string, error) {
+	if d.Status == string(engine.RunSuccess) {
+		return nil, engine.Usagef("run %s succeeded: there is nothing to re-execute", d.ID)
+	}
+	var out []string
+	for _, s := range d.Steps {
+		if s.Status != string(engine.StepSuccess) {
+			out = append(out, s.Node)
+		}
+	}
+	if len(out) == 0 {
+		return nil, engine.Usagef("run %s has no failed or skipped step", d.ID)
+	}
+	return out, nil
+}
