@@ -50,3 +50,15 @@ func (c *Catalog) AssetStatuses(ctx context.Context, names []string) (map[string
 	errs = append(errs, set.close())
 	return out, errors.Join(errs...)
 }
+
+// WithResource opens one bound resource outside a run, hands it to f, and closes
+// it (and what it required) afterwards: for commands that inspect or tidy the
+// warehouse.
+func (c *Catalog) WithResource(ctx context.Context, key string, f func(v any) error) error {
+	set := newResourceSet(c.resources)
+	v, err := set.get(ctx, key)
+	if err == nil {
+		err = f(v)
+	}
+	return errors.Join(err, set.close())
+}

@@ -120,5 +120,13 @@ func Jobs() []engine.Job {
 				{Op: DropDatabaseClone()},
 			}},
 		},
+		{
+			Name:        "reap_stale_clones",
+			Description: "drops clones that closed pull requests left behind (scheduled, e.g. nightly)",
+			Envs:        []string{resources.Prod, resources.Local},
+			Graph: &engine.Graph{Name: "reap_stale_clones", Ops: []engine.Invocation{
+				{Op: ReapStaleClones()},
+			}},
+		},
 	}
 }

@@ -3,11 +3,13 @@ package main
 import (
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/assetflow/assetflow/engine"
 	"github.com/assetflow/assetflow/ops"
 	"github.com/assetflow/assetflow/resources"
 )
@@ -15,8 +17,8 @@ import (
 // commandPattern finds the run commands a CI script invokes.
 var commandPattern = regexp.MustCompile(`go run \./cmd/run (job (\S+)|assets)`)
 
-// checkScript checks every command of a CI job: each names a job that exists,
-// and the job's variables satisfy the environment rule for a branch.
+// checkScript checks every command of a CI job: each names a job that exists
+// and is defined in the environment the job's variables give under the real rule.
 func checkScript(t *testing.T, where string, lines []string, vars map[string]string, wantJobs map[string]bool) {
 	t.Helper()
 	for _, line := range lines {
@@ -24,29 +26,35 @@ func checkScript(t *testing.T, where string, lines []string, vars map[string]str
 		if m == nil {
 			continue
 		}
-		if m[2] != "" {
-			found := false
-			for _, j := range ops.Jobs() {
-				found = found || j.Name == m[2]
-			}
-			if !found {
-				t.Errorf("%s runs job %q, which does not exist", where, m[2])
-			}
-			wantJobs[m[2]] = true
-		}
-		// Substitute a pull request number for the CI expression and apply the
-		// real rule.
+		// Substitute a pull request number for the CI expression.
 		lookup := func(k string) (string, bool) {
 			v, ok := vars[k]
-			if ok && (strings.Contains(v, "${{") || strings.HasPrefix(v, "$")) && k == resources.PullRequestVar {
+			if ok && k == resources.PullRequestVar && (strings.Contains(v, "${{") || strings.HasPrefix(v, "$")) {
 				return "42", true
 			}
 			return v, ok
 		}
 		env, err := resources.ResolveEnvironment("", lookup)
-		if err != nil || env.Name != resources.Branch {
-			t.Errorf("%s: the variables give environment %q (%v), want branch", where, env.Name, err)
+		if err != nil {
+			t.Errorf("%s: the variables give no environment: %v", where, err)
+			continue
 		}
+		if m[2] == "" {
+			continue // run assets: any environment
+		}
+		var job *engine.Job
+		for _, j := range ops.Jobs() {
+			if j.Name == m[2] {
+				job = &j
+			}
+		}
+		switch {
+		case job == nil:
+			t.Errorf("%s runs job %q, which does not exist", where, m[2])
+		case len(job.Envs) > 0 && !slices.Contains(job.Envs, env.Name):
+			t.Errorf("%s runs job %s in the %s environment; it is defined for %v", where, m[2], env.Name, job.Envs)
+		}
+		wantJobs[m[2]] = true
 	}
 }
 
@@ -145,5 +153,51 @@ func readYAML(t *testing.T, path string, v any) {
 	}
 	if err := yaml.Unmarshal(b, v); err != nil {
 		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// The scheduled reapers run reap_stale_clones, outside a branch deployment, with
+// the open pull requests listed.
+func TestReapWorkflows(t *testing.T) {
+	var gh struct {
+		On   map[string]any    `yaml:"on"`
+		Env  map[string]string `yaml:"env"`
+		Jobs map[string]struct {
+			Steps []struct {
+				Run string `yaml:"run"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	readYAML(t, "../../deploy/github/assetflow-reap-clones.yml", &gh)
+	if _, ok := gh.On["schedule"]; !ok {
+		t.Error("the GitHub reaper has no schedule")
+	}
+	jobs := map[string]bool{}
+	for name, job := range gh.Jobs {
+		var lines []string
+		for _, s := range job.Steps {
+			lines = append(lines, s.Run)
+		}
+		checkScript(t, "github job "+name, lines, gh.Env, jobs)
+		if !strings.Contains(strings.Join(lines, "\n"), "open_prs_file=open-prs.txt") {
+			t.Errorf("github job %s does not pass the open pull requests", name)
+		}
+	}
+	var gl map[string]struct {
+		Rules []struct {
+			If string `yaml:"if"`
+		} `yaml:"rules"`
+		Variables map[string]string `yaml:"variables"`
+		Script    []string          `yaml:"script"`
+	}
+	readYAML(t, "../../deploy/gitlab/assetflow-reap-clones.gitlab-ci.yml", &gl)
+	for name, job := range gl {
+		checkScript(t, "gitlab job "+name, job.Script, job.Variables, jobs)
+		if len(job.Rules) == 0 || !strings.Contains(job.Rules[0].If, `"schedule"`) {
+			t.Errorf("gitlab job %s does not run on a schedule", name)
+		}
+	}
+	if !jobs["reap_stale_clones"] {
+		t.Errorf("jobs run: %v", jobs)
 	}
 }

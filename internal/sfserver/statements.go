@@ -3,6 +3,7 @@ package sfserver
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -31,6 +32,7 @@ var (
 	reRename         = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+(` + qname + `)\s+RENAME\s+TO\s+(` + qname + `)$`)
 	reDropTable      = regexp.MustCompile(`(?is)^DROP\s+TABLE\s+(IF\s+EXISTS\s+)?(` + qname + `)$`)
 	reShowDatabases  = regexp.MustCompile(`(?is)^SHOW\s+DATABASES$`)
+	reCommentDB      = regexp.MustCompile(`(?is)^COMMENT\s+ON\s+DATABASE\s+(` + ident + `)\s+IS\s+'((?:[^']|'')*)'$`)
 	reTablesInfo     = regexp.MustCompile(`(?is)^SELECT\s+"ROW_COUNT",\s*"LAST_ALTERED"\s+FROM\s+(` + ident + `)\."INFORMATION_SCHEMA"\."TABLES"\s+WHERE\s+"TABLE_SCHEMA"\s*=\s*\?\s+AND\s+"TABLE_NAME"\s*=\s*\?$`)
 	reSelect         = regexp.MustCompile(`(?is)^SELECT\s`)
 	reThreePart      = regexp.MustCompile(`(` + ident + `)\.` + ident + `\.` + ident)
@@ -83,6 +85,20 @@ func (s *Server) run(ctx context.Context, sess *session, req queryRequest) (*que
 		return status("Statement executed successfully."), nil
 	case reShowDatabases.MatchString(stmt):
 		return s.showDatabases(ctx)
+	case reCommentDB.MatchString(stmt):
+		m := reCommentDB.FindStringSubmatch(stmt)
+		name := unquote(m[1])
+		if !s.wh.Exists(name) {
+			return nil, notExist("Database", name)
+		}
+		var note warehouse.CloneNote
+		if err := json.Unmarshal([]byte(strings.ReplaceAll(m[2], "''", "'")), &note); err != nil {
+			return nil, &sqlError{code: codeSyntax, state: stateSyntax, msg: "the local test double keeps only clone notes as database comments: " + err.Error()}
+		}
+		if err := s.wh.RecordClone(name, note); err != nil {
+			return nil, err
+		}
+		return status("Statement executed successfully."), nil
 	case reTablesInfo.MatchString(stmt):
 		return s.tablesInfo(ctx, sess, unquote(reTablesInfo.FindStringSubmatch(stmt)[1]), req)
 	case reSwap.MatchString(stmt):
@@ -221,13 +237,25 @@ func (s *Server) showDatabases(ctx context.Context) (*queryData, error) {
 	if err != nil {
 		return nil, err
 	}
+	clones, err := s.wh.ListClones(ctx)
+	if err != nil {
+		return nil, err
+	}
+	comments := map[string]string{}
+	for _, c := range clones {
+		if c.Origin != "" {
+			b, _ := json.Marshal(warehouse.CloneNote{Origin: c.Origin, ClonedAt: c.ClonedAt})
+			comments[c.Name] = string(b)
+		}
+	}
 	d := &queryData{StatementTypeID: typeSelect, RowType: []rowType{
 		{Name: "created_on", Type: "timestamp_ltz", Nullable: true, Scale: 9},
 		{Name: "name", Type: "text", Nullable: false, Length: 255},
 		{Name: "origin", Type: "text", Nullable: true, Length: 255},
+		{Name: "comment", Type: "text", Nullable: true, Length: 255},
 	}}
 	for _, n := range names {
-		d.RowSet = append(d.RowSet, []*string{nil, str(n), str("")})
+		d.RowSet = append(d.RowSet, []*string{nil, str(n), str(""), str(comments[n])})
 	}
 	return d, nil
 }

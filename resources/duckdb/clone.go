@@ -57,6 +57,10 @@ func (w *Warehouse) CloneDatabase(ctx context.Context, src, dst string) (warehou
 		os.Remove(tmp)
 		return info, fmt.Errorf("clone %s: %w", dst, err)
 	}
+	if err := w.writeNote(dst, warehouse.CloneNote{Origin: src, ClonedAt: w.now()}); err != nil {
+		os.Remove(tmp)
+		return info, fmt.Errorf("clone %s to %s: %w", src, dst, err)
+	}
 	if err := os.Rename(tmp, dstPath); err != nil {
 		os.Remove(tmp)
 		return info, fmt.Errorf("clone %s to %s: %w", src, dst, err)

@@ -29,10 +29,11 @@ const fileExt = ".duckdb"
 
 // Config configures the embedded warehouse.
 type Config struct {
-	Dir      string         // folder of database files; created if missing
-	ReadOnly []string       // databases attached read-only, e.g. PRODUCTION in a branch
-	LockWait time.Duration  // how long to wait for a database another process holds
-	Log      zerolog.Logger // receives clone and lock-wait messages
+	Dir      string           // folder of database files; created if missing
+	ReadOnly []string         // databases attached read-only, e.g. PRODUCTION in a branch
+	LockWait time.Duration    // how long to wait for a database another process holds
+	Log      zerolog.Logger   // receives clone and lock-wait messages
+	Now      func() time.Time // the clock clone notes are stamped with; time.Now when nil
 }
 
 // Warehouse is the DuckDB implementation of warehouse.Warehouse.
@@ -220,7 +221,7 @@ func (w *Warehouse) DropDatabase(ctx context.Context, name string) error {
 	if err := w.detachLocked(ctx, name); err != nil {
 		return err
 	}
-	for _, p := range []string{path, path + ".wal"} {
+	for _, p := range []string{path, path + ".wal", filepath.Join(w.cfg.Dir, name+noteExt)} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("drop %s: %w", name, err)
 		}

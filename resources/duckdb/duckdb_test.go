@@ -82,8 +82,12 @@ func TestEachDatabaseIsOneFileInTheFolder(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if strings.Join(names, " ") != "PRODUCTION.duckdb PRODUCTION_CLONE_7.duckdb" {
+	if strings.Join(names, " ") != "PRODUCTION.duckdb PRODUCTION_CLONE_7.clone.json PRODUCTION_CLONE_7.duckdb" {
 		t.Errorf("folder holds %v", names)
+	}
+	note, err := os.ReadFile(filepath.Join(dir, "PRODUCTION_CLONE_7.clone.json"))
+	if err != nil || !strings.Contains(string(note), `"origin":"PRODUCTION"`) {
+		t.Errorf("clone note %s (%v)", note, err)
 	}
 	// The clone is byte-for-byte the source at the time of cloning.
 	if sum(t, filepath.Join(dir, "PRODUCTION.duckdb")) != sum(t, filepath.Join(dir, "PRODUCTION_CLONE_7.duckdb")) {

@@ -7,6 +7,7 @@ package snowflake
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -37,7 +38,8 @@ type Config struct {
 	// LoginTimeout and RequestTimeout bound how long the driver retries.
 	LoginTimeout   time.Duration
 	RequestTimeout time.Duration
-	BatchRows      int // rows per bound INSERT; default 10,000
+	BatchRows      int              // rows per bound INSERT; default 10,000
+	Now            func() time.Time // the clock clone notes are stamped with; time.Now when nil
 }
 
 // Settings lists the configuration for display, the password as a secret.
@@ -138,6 +140,13 @@ func (w *Warehouse) CloneDatabase(ctx context.Context, src, dst string) (warehou
 	if err := w.Exec(ctx, cloneSQL(src, dst)); err != nil {
 		return warehouse.CloneInfo{}, fmt.Errorf("clone %s to %s: %w", src, dst, err)
 	}
+	now := time.Now
+	if w.cfg.Now != nil {
+		now = w.cfg.Now
+	}
+	if err := w.Exec(ctx, commentSQL(dst, warehouse.CloneNote{Origin: src, ClonedAt: now().UTC()})); err != nil {
+		return warehouse.CloneInfo{}, fmt.Errorf("record clone %s: %w", dst, err)
+	}
 	return warehouse.CloneInfo{Method: "CREATE OR REPLACE DATABASE ... CLONE", Bytes: -1}, nil
 }
 
@@ -152,8 +161,45 @@ func (w *Warehouse) DropDatabase(ctx context.Context, name string) error {
 	return nil
 }
 
+// ListClones reads SHOW DATABASES: every database named like a clone, with the
+// note its COMMENT holds.
+func (w *Warehouse) ListClones(ctx context.Context) ([]warehouse.CloneRecord, error) {
+	rows, err := w.showDatabases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []warehouse.CloneRecord
+	for _, r := range rows {
+		id, ok := warehouse.PRIDOf(r["name"])
+		if !ok {
+			continue
+		}
+		rec := warehouse.CloneRecord{Name: r["name"], PRID: id, Bytes: -1}
+		var note warehouse.CloneNote
+		if json.Unmarshal([]byte(r["comment"]), &note) == nil {
+			rec.Origin, rec.ClonedAt = note.Origin, note.ClonedAt
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
 // ListDatabases reads SHOW DATABASES.
 func (w *Warehouse) ListDatabases(ctx context.Context) ([]string, error) {
+	rows, err := w.showDatabases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(rows))
+	for _, r := range rows {
+		names = append(names, r["name"])
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// showDatabases returns SHOW DATABASES' rows as column -> text.
+func (w *Warehouse) showDatabases(ctx context.Context) ([]map[string]string, error) {
 	rows, err := w.db.QueryContext(ctx, "SHOW DATABASES")
 	if err != nil {
 		return nil, fmt.Errorf("list databases: %w", err)
@@ -163,31 +209,23 @@ func (w *Warehouse) ListDatabases(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	nameAt := -1
-	for i, c := range cols {
-		if c == "name" {
-			nameAt = i
-		}
-	}
-	if nameAt < 0 {
-		return nil, errors.New("list databases: SHOW DATABASES has no name column")
-	}
-	var names []string
-	vals := make([]any, len(cols))
+	vals := make([]sql.NullString, len(cols))
 	ptrs := make([]any, len(cols))
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
+	var out []map[string]string
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, err
 		}
-		if s, ok := vals[nameAt].(string); ok {
-			names = append(names, s)
+		row := make(map[string]string, len(cols))
+		for i, c := range cols {
+			row[c] = vals[i].String
 		}
+		out = append(out, row)
 	}
-	sort.Strings(names)
-	return names, rows.Err()
+	return out, rows.Err()
 }
 
 // TableInfo reads the row count from the database's information schema. A

@@ -1,6 +1,7 @@
 package snowflake
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -96,6 +97,14 @@ func dropDatabaseSQL(name string) string {
 
 func tableInfoSQL(db string) string {
 	return fmt.Sprintf(`SELECT "ROW_COUNT", "LAST_ALTERED" FROM %s."INFORMATION_SCHEMA"."TABLES" WHERE "TABLE_SCHEMA" = ? AND "TABLE_NAME" = ?`, warehouse.Quote(db))
+}
+
+// commentSQL records a clone's note as its database's comment. The note holds
+// a validated name and a timestamp, so it has no quote to escape; it is
+// escaped anyway.
+func commentSQL(db string, note warehouse.CloneNote) string {
+	b, _ := json.Marshal(note)
+	return fmt.Sprintf("COMMENT ON DATABASE %s IS '%s'", warehouse.Quote(db), strings.ReplaceAll(string(b), "'", "''"))
 }
 
 // CloneStatement is the statement that clones src to dst, for dry runs.

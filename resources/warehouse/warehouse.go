@@ -6,6 +6,7 @@ package warehouse
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -33,6 +34,9 @@ type Warehouse interface {
 	DropDatabase(ctx context.Context, name string) error
 	// ListDatabases returns the database names, sorted.
 	ListDatabases(ctx context.Context) ([]string, error)
+	// ListClones returns every database named like a pull-request clone, with
+	// what CloneDatabase recorded of it (nothing, for one it did not make).
+	ListClones(ctx context.Context) ([]CloneRecord, error)
 	// Close releases connections and files.
 	Close() error
 }
@@ -67,6 +71,30 @@ type TableInfo struct {
 	Exists   bool
 	Rows     int64
 	Modified time.Time // when it was last written, where the backend knows
+}
+
+// CloneRecord is what the warehouse knows of a database named like a clone.
+type CloneRecord struct {
+	Name     string    `json:"name"`
+	PRID     string    `json:"pr_id"`
+	Origin   string    `json:"origin,omitempty"`   // the database it was cloned from; "" if not recorded
+	ClonedAt time.Time `json:"cloned_at,omitzero"` // when it was made or last refreshed
+	Bytes    int64     `json:"bytes"`              // size on disk, -1 when unknown
+}
+
+// CloneNote is the document a clone records: its origin and when it was made.
+type CloneNote struct {
+	Origin   string    `json:"origin"`
+	ClonedAt time.Time `json:"cloned_at"`
+}
+
+// PRIDOf returns the pull request of a database named PRODUCTION_CLONE_<digits>.
+func PRIDOf(name string) (string, bool) {
+	id, ok := strings.CutPrefix(name, ClonePrefix)
+	if !ok || CheckPRID(id) != nil {
+		return "", false
+	}
+	return id, true
 }
 
 // CloneInfo says how a clone was made, for the op's log line.

@@ -1,0 +1,198 @@
+package ops
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/resources"
+	"github.com/assetflow/assetflow/resources/warehouse"
+)
+
+// Verdicts of the reaper.
+const (
+	Drop   = "drop"
+	Keep   = "keep"
+	Report = "report" // named like a clone but not recorded as one: never dropped
+)
+
+// Verdict is what the reaper decides for one clone, and why.
+type Verdict struct {
+	warehouse.CloneRecord
+	Age    time.Duration `json:"age_ns"`
+	Action string        `json:"action"`
+	Reason string        `json:"reason"`
+}
+
+// ReapRules say which clones are stale.
+type ReapRules struct {
+	OlderThan time.Duration   // clones not refreshed for longer are dropped
+	Keep      map[string]bool // PR ids never dropped
+	Open      map[string]bool // PR ids still open: never dropped
+	Now       time.Time
+}
+
+// Decide judges each clone. It drops only a database that is a clone by name
+// and by its recorded origin (PRODUCTION), older than the threshold, and whose
+// pull request is neither kept nor open.
+func Decide(clones []warehouse.CloneRecord, r ReapRules) []Verdict {
+	out := make([]Verdict, 0, len(clones))
+	for _, c := range clones {
+		v := Verdict{CloneRecord: c, Action: Keep}
+		if !c.ClonedAt.IsZero() {
+			v.Age = r.Now.Sub(c.ClonedAt)
+		}
+		switch {
+		case c.Name == warehouse.Production || !strings.HasPrefix(c.Name, warehouse.ClonePrefix):
+			continue // never a candidate
+		case c.Origin != warehouse.Production:
+			v.Action, v.Reason = Report, "no recorded origin: not made by clone_prod, so left alone"
+		case r.Keep[c.PRID]:
+			v.Reason = "kept (--keep)"
+		case r.Open[c.PRID]:
+			v.Reason = "pull request still open"
+		case v.Age <= r.OlderThan:
+			v.Reason = fmt.Sprintf("refreshed %s ago, within %s", roundAge(v.Age), roundAge(r.OlderThan))
+		default:
+			v.Action, v.Reason = Drop, fmt.Sprintf("not refreshed for %s (over %s)", roundAge(v.Age), roundAge(r.OlderThan))
+		}
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// FormatAge writes an age as days past two days, else hours and minutes.
+func FormatAge(d time.Duration) string { return roundAge(d) }
+
+func roundAge(d time.Duration) string {
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%dd", int(d.Hours()/24))
+	}
+	if d < time.Minute {
+		return d.Round(time.Second).String()
+	}
+	return d.Round(time.Minute).String()
+}
+
+// ParseAge reads a duration such as 14d, 36h or 90m.
+func ParseAge(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err == nil && n >= 0 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	} else if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return d, nil
+	}
+	return 0, fmt.Errorf("age %q: expected a duration such as 14d, 36h or 90m", s)
+}
+
+// ParsePRIDs reads a comma-separated list of PR ids.
+func ParsePRIDs(list string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, id := range strings.Split(list, ",") {
+		if id = strings.TrimSpace(id); id == "" {
+			continue
+		}
+		if err := warehouse.CheckPRID(id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, nil
+}
+
+// ReadOpenPRs reads a file of open PR ids: one a line (or comma-separated), #
+// starting a comment.
+func ReadOpenPRs(path string) (map[string]bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open PRs file: %w", err)
+	}
+	defer f.Close()
+	out := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	for line := 1; sc.Scan(); line++ {
+		text, _, _ := strings.Cut(sc.Text(), "#")
+		ids, err := ParsePRIDs(text)
+		if err != nil {
+			return nil, fmt.Errorf("open PRs file %s line %d: %w", path, line, err)
+		}
+		for id := range ids {
+			out[id] = true
+		}
+	}
+	return out, sc.Err()
+}
+
+// ReapConfig configures reap_stale_clones.
+type ReapConfig struct {
+	OlderThan   string  `yaml:"older_than" doc:"drop clones not refreshed for longer, e.g. 14d"`
+	Keep        []int64 `yaml:"keep" doc:"PR ids whose clones are never dropped"`
+	OpenPRsFile string  `yaml:"open_prs_file" doc:"a file listing the open PR ids (one a line); their clones are kept"`
+	DryRun      bool    `yaml:"dry_run" doc:"report what would be dropped, drop nothing"`
+}
+
+// Validate checks the age.
+func (c ReapConfig) Validate() error {
+	_, err := ParseAge(c.OlderThan)
+	return err
+}
+
+// Reap drops the clones Decide marks, logging each verdict. With dryRun it
+// drops nothing.
+func Reap(ctx context.Context, log zerolog.Logger, wh warehouse.Warehouse, rules ReapRules, dryRun bool) ([]Verdict, error) {
+	clones, err := wh.ListClones(ctx)
+	if err != nil {
+		return nil, err
+	}
+	verdicts := Decide(clones, rules)
+	for _, v := range verdicts {
+		log.Info().Str("clone", v.Name).Str("action", v.Action).Str("reason", v.Reason).Bool("dry_run", dryRun).Msg("reap")
+		if v.Action == Drop && !dryRun {
+			if err := wh.DropDatabase(ctx, v.Name); err != nil {
+				return verdicts, err
+			}
+		}
+	}
+	return verdicts, nil
+}
+
+// ReapStaleClones is the op of the reap_stale_clones job.
+func ReapStaleClones() engine.Op {
+	return engine.Op{
+		Name:        "reap_stale_clones",
+		Description: "drops pull-request clones not refreshed within older_than, except kept and open ones",
+		Resources:   []string{resources.WarehouseKey.Name()},
+		Config:      engine.ConfigOf(ReapConfig{OlderThan: "14d"}),
+		Compute: func(ctx *engine.Context) (any, error) {
+			cfg := engine.Config[ReapConfig](ctx)
+			rules := ReapRules{Keep: map[string]bool{}, Open: map[string]bool{}, Now: time.Now()}
+			rules.OlderThan, _ = ParseAge(cfg.OlderThan)
+			for _, id := range cfg.Keep {
+				rules.Keep[strconv.FormatInt(id, 10)] = true
+			}
+			if cfg.OpenPRsFile != "" {
+				open, err := ReadOpenPRs(cfg.OpenPRsFile)
+				if err != nil {
+					return nil, err
+				}
+				rules.Open = open
+			}
+			wh, err := resources.WarehouseKey.From(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return Reap(ctx, ctx.Log, wh, rules, cfg.DryRun)
+		},
+	}
+}
