@@ -181,25 +181,60 @@ type RunConfig map[string]map[string]any
 //	  items:
 //	    config:
 //	      base_item_id: 50
+//
+// A malformed file is one error naming the line and what was expected.
 func ParseRunConfig(data []byte) (RunConfig, error) {
-	var doc struct {
-		Ops map[string]struct {
-			Config map[string]any `yaml:"config"`
-		} `yaml:"ops"`
-	}
-	dec := yaml.NewDecoder(strings.NewReader(string(data)))
-	dec.KnownFields(true)
-	if err := dec.Decode(&doc); err != nil && err.Error() != "EOF" {
-		return nil, fmt.Errorf("run config: %w (expected ops: <node>: config: <key>: <value>)", err)
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("run config: %s", firstLine(err.Error()))
 	}
 	rc := RunConfig{}
-	for name, op := range doc.Ops {
-		rc[name] = op.Config
-		if rc[name] == nil {
-			rc[name] = map[string]any{}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return rc, nil // an empty file
+	}
+	root := doc.Content[0]
+	const shape = "ops: <node>: config: <key>: <value>"
+	if root.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("run config line %d: expected %s", root.Line, shape)
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		key, ops := root.Content[i], root.Content[i+1]
+		if key.Value != "ops" {
+			return nil, fmt.Errorf("run config line %d: unknown key %q: expected %s", key.Line, key.Value, shape)
+		}
+		if ops.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("run config line %d: ops: expected a mapping of node names", ops.Line)
+		}
+		for j := 0; j+1 < len(ops.Content); j += 2 {
+			name, node := ops.Content[j], ops.Content[j+1]
+			if node.Kind != yaml.MappingNode {
+				return nil, fmt.Errorf("run config line %d: ops: %s: expected config: <key>: <value>", node.Line, name.Value)
+			}
+			values := map[string]any{}
+			for k := 0; k+1 < len(node.Content); k += 2 {
+				field, cfg := node.Content[k], node.Content[k+1]
+				if field.Value != "config" {
+					return nil, fmt.Errorf("run config line %d: ops: %s: unknown key %q: expected config", field.Line, name.Value, field.Value)
+				}
+				if cfg.Kind != yaml.MappingNode {
+					return nil, fmt.Errorf("run config line %d: ops: %s: config: expected <key>: <value> pairs", cfg.Line, name.Value)
+				}
+				if err := cfg.Decode(&values); err != nil {
+					return nil, fmt.Errorf("run config line %d: ops: %s: config: %s", cfg.Line, name.Value, firstLine(err.Error()))
+				}
+			}
+			rc[name.Value] = values
 		}
 	}
 	return rc, nil
+}
+
+func firstLine(s string) string {
+	s = strings.TrimPrefix(s, "yaml: ")
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // Set applies one NODE.KEY=VALUE assignment, the value read as a YAML scalar.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -33,6 +34,7 @@ const (
 	HNURLVar         = "ASSETFLOW_HN_URL"         // the Hacker News API
 	HNSnapshotVar    = "ASSETFLOW_HN_SNAPSHOT"    // a JSON-lines snapshot to replay instead
 	HNConcurrencyVar = "ASSETFLOW_HN_CONCURRENCY" // requests in flight, default 32
+	LockWaitVar      = "ASSETFLOW_LOCK_WAIT"      // how long to wait for a database another process holds, default 10s
 	PasswordVar      = "SYSTEM_SNOWFLAKE_PASSWORD"
 )
 
@@ -106,6 +108,14 @@ func bindWarehouse(env Environment, opt Options) (engine.Resource, error) {
 			}
 		}
 		spec.Backend, spec.Location = "duckdb", dir
+		lockWait := 10 * time.Second
+		if v, ok := opt.Lookup(LockWaitVar); ok && v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return engine.Resource{}, engine.Usagef("%s=%q: expected a duration such as 30s", LockWaitVar, v)
+			}
+			lockWait = d
+		}
 		var readOnly []string
 		if env.Name == Branch {
 			readOnly = []string{warehouse.Production}
@@ -114,10 +124,10 @@ func bindWarehouse(env Environment, opt Options) (engine.Resource, error) {
 			Description: "embedded DuckDB warehouse, one file per database in " + dir,
 			Settings: []engine.Setting{{Name: "backend", Value: "duckdb"}, {Name: "folder", Value: dir},
 				{Name: "database", Value: spec.Database}, {Name: "schema", Value: spec.Schema},
-				{Name: "read_only", Value: strings.Join(readOnly, ",")}},
+				{Name: "read_only", Value: strings.Join(readOnly, ",")}, {Name: "lock_wait", Value: lockWait.String()}},
 			Spec: spec,
 			Open: func(ctx context.Context, _ engine.Deps) (any, error) {
-				w, err := duckdb.Open(ctx, duckdb.Config{Dir: dir, ReadOnly: readOnly, Log: opt.Log})
+				w, err := duckdb.Open(ctx, duckdb.Config{Dir: dir, ReadOnly: readOnly, Log: opt.Log, LockWait: lockWait})
 				if err != nil {
 					return nil, err
 				}

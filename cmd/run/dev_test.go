@@ -43,7 +43,11 @@ func TestDevSnowflakeServer(t *testing.T) {
 	if !strings.Contains(r.stdout, "PRODUCTION.HACKER_NEWS.STORIES") || !strings.Contains(r.stdout, "SUCCESS") {
 		t.Errorf("run assets against the double:\n%s", r.stdout)
 	}
-	bad := p.run([]string{"ASSETFLOW_WAREHOUSE=" + warehouseURL, "SYSTEM_SNOWFLAKE_PASSWORD=wrong"}, "assets")
+	const wrong = "Zq9-not-the-password"
+	bad := p.run([]string{"ASSETFLOW_WAREHOUSE=" + warehouseURL, "SYSTEM_SNOWFLAKE_PASSWORD=" + wrong}, "assets")
+	if strings.Contains(bad.stdout+bad.stderr, wrong) {
+		t.Error("a failed login shows the password")
+	}
 	if bad.code != 1 || !strings.Contains(bad.stderr, "open resource warehouse: snowflake account local: login failed for user ASSETFLOW: incorrect username or password") {
 		t.Errorf("wrong password: exit %d\n%s", bad.code, lastLines(bad.stderr, 2))
 	}

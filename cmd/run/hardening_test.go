@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/assetflow/assetflow/resources/duckdb"
+	"github.com/assetflow/assetflow/resources/warehouse"
+	"github.com/assetflow/assetflow/resources/warehouse/warehousetest"
+)
+
+// killAfter starts the binary and kills it with SIGKILL after d.
+func (p *project) killAfter(d time.Duration, env []string, args ...string) {
+	p.t.Helper()
+	cmd := exec.Command(binary, append(args, "--log-format", "json")...)
+	cmd.Dir = p.dir
+	cmd.Env = append(append([]string{}, p.base...), env...)
+	if err := cmd.Start(); err != nil {
+		p.t.Fatal(err)
+	}
+	time.Sleep(d)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+}
+
+// tables reads the Hacker News tables of a database: nil for one that does not
+// exist. Opening the warehouse folds in what a killed writer left in the WAL.
+func (p *project) tables(db string) map[string][][]any {
+	p.t.Helper()
+	w, err := duckdb.Open(context.Background(), duckdb.Config{Dir: filepath.Join(p.dir, "wh")})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer w.Close()
+	out := map[string][][]any{}
+	for _, table := range []string{"ITEMS", "COMMENTS", "STORIES"} {
+		ref := warehouse.TableRef{Database: db, Schema: "HACKER_NEWS", Table: table}
+		info, err := w.TableInfo(context.Background(), ref)
+		if err != nil {
+			p.t.Fatalf("%s after a kill: %v", ref, err)
+		}
+		if !info.Exists {
+			continue
+		}
+		tbl, err := w.ReadTable(context.Background(), ref)
+		if err != nil {
+			p.t.Fatalf("%s after a kill: %v", ref, err)
+		}
+		out[table] = warehousetest.Rows(tbl)
+		tbl.Release()
+	}
+	return out
+}
+
+// kill -9 during materializations: every table is absent, the old one or the
+// new one, never partial; the next run works.
+func TestKillDuringMaterialization(t *testing.T) {
+	ref := newProject(t)
+	ref.must(nil, "assets", "--set", "items.base_item_id=3000")
+	want := ref.tables("PRODUCTION")
+
+	p := newProject(t)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 8; i++ {
+		p.killAfter(time.Duration(5+rng.IntN(60))*time.Millisecond, nil, "assets", "--set", "items.base_item_id=3000")
+		for table, rows := range p.tables("PRODUCTION") {
+			if len(rows) != len(want[table]) || !sameRows(map[string][][]any{table: rows}, map[string][][]any{table: want[table]}) {
+				t.Fatalf("kill %d: %s has %d rows, want %d or none", i, table, len(rows), len(want[table]))
+			}
+		}
+	}
+	p.must(nil, "assets", "--set", "items.base_item_id=3000")
+	if !sameRows(p.tables("PRODUCTION"), want) {
+		t.Error("the run after the kills did not produce the tables")
+	}
+}
+
+// seedProduction writes a large PRODUCTION so a clone takes a while.
+func (p *project) seedProduction(rows int) {
+	p.t.Helper()
+	w, err := duckdb.Open(context.Background(), duckdb.Config{Dir: filepath.Join(p.dir, "wh")})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer w.Close()
+	tbl := warehousetest.Items(rows)
+	defer tbl.Release()
+	if err := w.WriteTable(context.Background(), warehouse.TableRef{Database: "PRODUCTION", Schema: "HACKER_NEWS", Table: "ITEMS"}, tbl); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// kill -9 during a clone: the clone is absent or whole; the next clone works
+// and leaves no temporary file.
+func TestKillDuringClone(t *testing.T) {
+	p := newProject(t)
+	p.seedProduction(400_000)
+	prodFile := filepath.Join(p.dir, "wh", "PRODUCTION.duckdb")
+	prod, _ := os.ReadFile(prodFile)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 6; i++ {
+		p.killAfter(time.Duration(10+rng.IntN(80))*time.Millisecond, branch("42"), "job", "clone_prod")
+		if b, err := os.ReadFile(filepath.Join(p.dir, "wh", "PRODUCTION_CLONE_42.duckdb")); err == nil && string(b) != string(prod) {
+			t.Fatalf("kill %d left a partial clone (%d of %d bytes)", i, len(b), len(prod))
+		}
+	}
+	p.must(branch("42"), "job", "clone_prod")
+	b, _ := os.ReadFile(filepath.Join(p.dir, "wh", "PRODUCTION_CLONE_42.duckdb"))
+	if string(b) != string(prod) {
+		t.Error("the clone after the kills differs from production")
+	}
+	if tmp, _ := filepath.Glob(filepath.Join(p.dir, "wh", ".*.tmp")); len(tmp) != 0 {
+		t.Errorf("temporary files left: %v", tmp)
+	}
+}
+
+// Two clone_prod for one PR at once both succeed and leave one good clone.
+func TestConcurrentClonesOfOnePR(t *testing.T) {
+	p := newProject(t)
+	p.seedProduction(200_000)
+	var wg sync.WaitGroup
+	res := make([]result, 2)
+	for i := range res {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res[i] = p.run(branch("42"), "job", "clone_prod")
+		}()
+	}
+	wg.Wait()
+	for i, r := range res {
+		if r.code != 0 {
+			t.Fatalf("clone_prod %d: exit %d\n%s", i, r.code, lastLines(r.stderr, 3))
+		}
+	}
+	prod, _ := os.ReadFile(filepath.Join(p.dir, "wh", "PRODUCTION.duckdb"))
+	b, _ := os.ReadFile(filepath.Join(p.dir, "wh", "PRODUCTION_CLONE_42.duckdb"))
+	if string(b) != string(prod) {
+		t.Error("the clone is not a copy of production")
+	}
+}
+
+// Two run assets on one embedded warehouse: the second waits for the first and
+// both succeed; with a short wait it fails with a clear "warehouse busy".
+func TestTwoRunsOnOneWarehouse(t *testing.T) {
+	p := newProject(t)
+	var wg sync.WaitGroup
+	res := make([]result, 2)
+	for i := range res {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res[i] = p.run(nil, "assets", "--set", "items.base_item_id=2000")
+		}()
+	}
+	wg.Wait()
+	for i, r := range res {
+		if r.code != 0 {
+			t.Fatalf("run %d: exit %d\n%s", i, r.code, lastLines(r.stderr, 3))
+		}
+	}
+
+	// A process that holds PRODUCTION: the Snowflake test double on this folder.
+	holder := exec.Command(binary, "dev", "snowflake-server", "--dir", filepath.Join(p.dir, "wh"))
+	holder.Env = append(append([]string{}, p.base...), "SYSTEM_SNOWFLAKE_PASSWORD=x")
+	out, _ := holder.StdoutPipe()
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { holder.Process.Kill(); holder.Wait() }()
+	buf := make([]byte, 256)
+	out.Read(buf) // it prints once it holds the database
+	r := p.run([]string{"ASSETFLOW_LOCK_WAIT=300ms"}, "assets", "--select", "items")
+	if r.code != 1 || !strings.Contains(r.stderr, "warehouse busy: database PRODUCTION is in use by another assetflow process") {
+		t.Errorf("exit %d\n%s", r.code, lastLines(r.stderr, 2))
+	}
+}
