@@ -27,6 +27,16 @@ func cloneTarget(ctx *engine.Context) (resources.WarehouseSpec, error) {
 	return spec, nil
 }
 
+// openCloneTarget is cloneTarget with the opened warehouse.
+func openCloneTarget(ctx *engine.Context) (resources.WarehouseSpec, warehouse.Warehouse, error) {
+	spec, err := cloneTarget(ctx)
+	if err != nil {
+		return spec, nil, err
+	}
+	wh, err := resources.WarehouseKey.From(ctx)
+	return spec, wh, err
+}
+
 // DropDatabaseClone drops PRODUCTION_CLONE_<PR id> if it exists.
 func DropDatabaseClone() engine.Op {
 	return engine.Op{
@@ -41,11 +51,7 @@ func DropDatabaseClone() engine.Op {
 			return []string{spec.DropStatement(spec.Database)}, nil
 		},
 		Compute: func(ctx *engine.Context) (any, error) {
-			spec, err := cloneTarget(ctx)
-			if err != nil {
-				return nil, err
-			}
-			wh, err := resources.WarehouseKey.From(ctx)
+			spec, wh, err := openCloneTarget(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -76,11 +82,7 @@ func CloneProductionDatabase() engine.Op {
 			return []string{spec.CloneStatement(spec.Production, spec.Database)}, nil
 		},
 		Compute: func(ctx *engine.Context) (any, error) {
-			spec, err := cloneTarget(ctx)
-			if err != nil {
-				return nil, err
-			}
-			wh, err := resources.WarehouseKey.From(ctx)
+			spec, wh, err := openCloneTarget(ctx)
 			if err != nil {
 				return nil, err
 			}

@@ -4,13 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"os/exec"
+	"io"
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -112,29 +109,8 @@ func statuses(d *runstore.RunDetail) map[string]string {
 
 // A run killed without warning is found by the next invocation and marked FAILED.
 func TestKilledRunIsMarkedFailed(t *testing.T) {
-	var requests atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "maxitem.json") {
-			w.Write([]byte("300"))
-			return
-		}
-		requests.Add(1)
-		select {
-		case <-time.After(time.Minute):
-		case <-r.Context().Done():
-		}
-	}))
-	defer srv.Close()
 	p := newProject(t)
-	cmd := exec.Command(binary, "assets", "--log-format", "json")
-	cmd.Dir = p.dir
-	cmd.Env = append(p.base[:3:3], "ASSETFLOW_HN_URL="+srv.URL+"/v0")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(10 * time.Second); requests.Load() < 4 && time.Now().Before(deadline); {
-		time.Sleep(5 * time.Millisecond)
-	}
+	cmd := p.stalledRun(4, io.Discard, io.Discard)
 	time.Sleep(300 * time.Millisecond) // let the run store flush the first events
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)

@@ -6,10 +6,14 @@ import (
 	"crypto/sha256"
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -195,3 +199,33 @@ func branch(pr string) []string {
 }
 
 var prod = []string{"DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT=0"}
+
+// stalledRun starts `run assets` against an HN API whose every item takes a
+// minute, and returns once n item requests are waiting: a run caught mid-fetch.
+func (p *project) stalledRun(n int32, stdout, stderr io.Writer) *exec.Cmd {
+	p.t.Helper()
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "maxitem.json") {
+			w.Write([]byte("500"))
+			return
+		}
+		requests.Add(1)
+		select {
+		case <-time.After(time.Minute):
+		case <-r.Context().Done():
+		}
+	}))
+	p.t.Cleanup(srv.Close)
+	cmd := exec.Command(binary, "assets", "--log-format", "json")
+	cmd.Dir = p.dir
+	cmd.Env = append(p.base[:3:3], "ASSETFLOW_HN_URL="+srv.URL+"/v0")
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Start(); err != nil {
+		p.t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); requests.Load() < n && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return cmd
+}

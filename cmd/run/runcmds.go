@@ -52,11 +52,18 @@ func (f *runFlags) runConfig() (engine.RunConfig, error) {
 	return rc, nil
 }
 
-func (f *runFlags) validate() error {
+// prepare checks the run flags, loads the definitions and reads the run config:
+// everything that can be refused before a run starts.
+func (c *cli) prepare(f *runFlags) (*loaded, engine.RunConfig, error) {
 	if f.maxConcurrency < 0 {
-		return engine.Usagef("--max-concurrency %d: expected 0 (no limit) or more", f.maxConcurrency)
+		return nil, nil, engine.Usagef("--max-concurrency %d: expected 0 (no limit) or more", f.maxConcurrency)
 	}
-	return nil
+	l, err := c.load()
+	if err != nil {
+		return nil, nil, err
+	}
+	rc, err := f.runConfig()
+	return l, rc, err
 }
 
 func (c *cli) assetsCmd() *cobra.Command {
@@ -71,14 +78,7 @@ out of the selection are loaded from the warehouse through their I/O manager.
 ` + engine.SelectionHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := flags.validate(); err != nil {
-				return err
-			}
-			l, err := c.load()
-			if err != nil {
-				return err
-			}
-			rc, err := flags.runConfig()
+			l, rc, err := c.prepare(&flags)
 			if err != nil {
 				return err
 			}
@@ -123,14 +123,7 @@ func (c *cli) jobCmd() *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := flags.validate(); err != nil {
-				return err
-			}
-			l, err := c.load()
-			if err != nil {
-				return err
-			}
-			rc, err := flags.runConfig()
+			l, rc, err := c.prepare(&flags)
 			if err != nil {
 				return err
 			}

@@ -2,13 +2,10 @@ package main
 
 import (
 	"bytes"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -19,32 +16,9 @@ import (
 func TestInterruptCancelsTheRun(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
-			var requests atomic.Int32
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if strings.HasSuffix(r.URL.Path, "maxitem.json") {
-					w.Write([]byte("500"))
-					return
-				}
-				requests.Add(1)
-				select { // a slow API: every item takes a minute
-				case <-time.After(time.Minute):
-				case <-r.Context().Done():
-				}
-			}))
-			defer srv.Close()
 			p := newProject(t)
-			cmd := exec.Command(binary, "assets", "--log-format", "json")
-			cmd.Dir = p.dir
-			cmd.Env = append(p.base[:3:3], "ASSETFLOW_HN_URL="+srv.URL+"/v0")
 			var out, errOut bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &errOut
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			deadline := time.Now().Add(10 * time.Second)
-			for requests.Load() < 8 && time.Now().Before(deadline) {
-				time.Sleep(5 * time.Millisecond)
-			}
+			cmd := p.stalledRun(8, &out, &errOut)
 			sent := time.Now()
 			if err := cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)

@@ -80,11 +80,32 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	db.SetMaxOpenConns(1) // one writer per process; processes take turns
 	s := &SQLite{path: path, db: db}
 	s.host, _ = os.Hostname()
-	if err := s.migrate(ctx); err != nil {
+	// Two processes opening a new store at once may find it busy while the
+	// other switches it to WAL, a step busy_timeout does not cover: retry.
+	deadline := time.Now().Add(15 * time.Second)
+	for wait := 10 * time.Millisecond; ; wait = min(wait*2, 250*time.Millisecond) {
+		err = s.migrate(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			err = ctx.Err()
+		case <-time.After(wait):
+			continue
+		}
+		break
+	}
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+func isBusy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }
 
 func (s *SQLite) migrate(ctx context.Context) error {
@@ -120,8 +141,15 @@ func (s *SQLite) migrate(ctx context.Context) error {
 	return tx.Commit()
 }
 
+// unreadable words an error of opening the store: a file that is not a SQLite
+// database is named as such; anything else (busy, permissions) as it is.
 func (s *SQLite) unreadable(err error) error {
-	return fmt.Errorf("run store %s is not a readable assetflow run store (%v): move it aside to start a new history", s.path, err)
+	msg := err.Error()
+	if strings.Contains(msg, "not a database") || strings.Contains(msg, "malformed") || strings.Contains(msg, "SQLITE_NOTADB") ||
+		strings.Contains(msg, "SQLITE_CORRUPT") {
+		return fmt.Errorf("run store %s is not a readable assetflow run store (%v): move it aside to start a new history", s.path, err)
+	}
+	return fmt.Errorf("run store %s: %w", s.path, err)
 }
 
 // Path returns the store's file.

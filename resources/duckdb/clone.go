@@ -37,6 +37,11 @@ func (w *Warehouse) CloneDatabase(ctx context.Context, src, dst string) (warehou
 		return warehouse.CloneInfo{}, fmt.Errorf("clone %s: %w", src, ErrNoDatabase)
 	}
 
+	unlock, err := w.lockName(ctx, dst)
+	if err != nil {
+		return warehouse.CloneInfo{}, err
+	}
+	defer unlock()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.quiesceLocked(ctx, src, srcPath); err != nil {
@@ -161,7 +166,8 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// removeTemps deletes temporary clone files a killed process left for dst.
+// removeTemps deletes temporary clone files a killed process left for dst. Its
+// caller holds dst's name lock, so no live clone of dst owns one.
 func removeTemps(dir, dst string) {
 	matches, _ := filepath.Glob(filepath.Join(dir, "."+dst+".clone-*.tmp"))
 	for _, m := range matches {

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/assetflow/assetflow/resources/warehouse"
 )
 
@@ -80,4 +82,37 @@ func (w *Warehouse) ListClones(ctx context.Context) ([]warehouse.CloneRecord, er
 		out = append(out, rec)
 	}
 	return out, nil
+}
+
+// lockName takes an exclusive lock on a database's name across processes, for
+// making or dropping it: two clone_prod runs for one pull request take turns,
+// and only the holder may remove temporary files of that name. It waits until
+// the lock is free or ctx ends; the lock file stays, as removing it would let
+// a waiter lock a file no one else sees.
+func (w *Warehouse) lockName(ctx context.Context, name string) (unlock func(), err error) {
+	f, err := os.OpenFile(filepath.Join(w.cfg.Dir, "."+name+".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", name, err)
+	}
+	logged := false
+	for wait := 10 * time.Millisecond; ; wait = min(wait*2, 500*time.Millisecond) {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		if err == nil {
+			return func() { unix.Flock(int(f.Fd()), unix.LOCK_UN); f.Close() }, nil
+		}
+		if !errors.Is(err, unix.EWOULDBLOCK) {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", name, err)
+		}
+		if !logged {
+			w.cfg.Log.Info().Str("database", name).Msg("waiting for another process making or dropping this database")
+			logged = true
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
 }

@@ -216,6 +216,11 @@ func (w *Warehouse) DropDatabase(ctx context.Context, name string) error {
 	if w.readOnly[strings.ToUpper(name)] {
 		return fmt.Errorf("drop %s: it is read-only here", name)
 	}
+	unlock, err := w.lockName(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.detachLocked(ctx, name); err != nil {

@@ -277,39 +277,11 @@ func (w *Warehouse) ReadTable(ctx context.Context, ref warehouse.TableRef) (arro
 		return nil, fmt.Errorf("read %s: %w", ref, err)
 	}
 	defer rows.Close()
-	types, err := rows.ColumnTypes()
+	t, err := warehouse.ReadRows(rows, func(ct *sql.ColumnType) (warehouse.ColumnKind, error) { return kindOf(ct.DatabaseTypeName()) }, nil)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", ref, err)
 	}
-	cols := make([]warehouse.Column, len(types))
-	for i, ct := range types {
-		k, err := kindOf(ct.DatabaseTypeName())
-		if err != nil {
-			return nil, fmt.Errorf("read %s: column %s: %w", ref, ct.Name(), err)
-		}
-		cols[i] = warehouse.Column{Name: ct.Name(), Kind: k}
-	}
-	b := warehouse.NewTableBuilder(cols)
-	values := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range values {
-		ptrs[i] = &values[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			b.Release()
-			return nil, fmt.Errorf("read %s: %w", ref, err)
-		}
-		if err := b.Append(values); err != nil {
-			b.Release()
-			return nil, fmt.Errorf("read %s: %w", ref, err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		b.Release()
-		return nil, fmt.Errorf("read %s: %w", ref, err)
-	}
-	return b.Table(), nil
+	return t, nil
 }
 
 // TableInfo tells whether the table exists and counts its rows.

@@ -126,46 +126,25 @@ func (w *Warehouse) ReadTable(ctx context.Context, ref warehouse.TableRef) (arro
 		return nil, fmt.Errorf("read %s: %w", ref, err)
 	}
 	defer rows.Close()
-	types, err := rows.ColumnTypes()
+	t, err := warehouse.ReadRows(rows, kindOf, decode)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", ref, err)
 	}
-	cols := make([]warehouse.Column, len(types))
-	for i, ct := range types {
-		k, err := kindOf(ct)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: column %s: %w", ref, ct.Name(), err)
-		}
-		cols[i] = warehouse.Column{Name: ct.Name(), Kind: k}
+	return t, nil
+}
+
+// decode turns a value as the driver returns it into a value of the kind: the
+// JSON row format renders numbers and arrays as text.
+func decode(v any, kind warehouse.ColumnKind) (any, error) {
+	switch x := v.(type) {
+	case string:
+		return parseValue(sql.NullString{String: x, Valid: true}, kind)
+	case []byte:
+		return parseValue(sql.NullString{String: string(x), Valid: true}, kind)
+	case time.Time:
+		return x.UTC(), nil
 	}
-	b := warehouse.NewTableBuilder(cols)
-	raw := make([]sql.NullString, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range raw {
-		ptrs[i] = &raw[i]
-	}
-	row := make([]any, len(cols))
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			b.Release()
-			return nil, fmt.Errorf("read %s: %w", ref, err)
-		}
-		for i, c := range cols {
-			if row[i], err = parseValue(raw[i], c.Kind); err != nil {
-				b.Release()
-				return nil, fmt.Errorf("read %s: column %s: %w", ref, c.Name, err)
-			}
-		}
-		if err := b.Append(row); err != nil {
-			b.Release()
-			return nil, fmt.Errorf("read %s: %w", ref, err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		b.Release()
-		return nil, fmt.Errorf("read %s: %w", ref, err)
-	}
-	return b.Table(), nil
+	return v, nil
 }
 
 func kindOf(ct *sql.ColumnType) (warehouse.ColumnKind, error) {
