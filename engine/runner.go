@@ -29,8 +29,8 @@ import (
 //     further node starts; the run ends CANCELED once running nodes return.
 //   - Resources open lazily on first use and are all closed before Run returns.
 //
-// Cost: one scheduling goroutine per run plus one goroutine per running node; no
-// polling. Readiness is a counter of unfinished upstreams per node, owned by the
+// Cost: one scheduling loop, in the caller's goroutine, plus one goroutine per
+// running node; no polling. Readiness is a counter of unfinished upstreams per node, owned by the
 // scheduling goroutine alone. A Runner holds no run state and may run many plans.
 type Runner struct {
 	MaxConcurrency int
@@ -98,7 +98,7 @@ func (r *Runner) Run(ctx context.Context, p *Plan) *RunResult {
 			res.Status = RunFailure
 		}
 	}
-	if canceled {
+	if canceled && res.Status != RunSuccess { // a cancel after every step succeeded changes nothing
 		res.Status = RunCanceled
 	}
 	msg := rn.release()
