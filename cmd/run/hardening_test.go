@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -126,21 +125,7 @@ func TestKillDuringClone(t *testing.T) {
 func TestConcurrentClonesOfOnePR(t *testing.T) {
 	p := newProject(t)
 	p.seedProduction(200_000)
-	var wg sync.WaitGroup
-	res := make([]result, 2)
-	for i := range res {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res[i] = p.run(branch("42"), "job", "clone_prod")
-		}()
-	}
-	wg.Wait()
-	for i, r := range res {
-		if r.code != 0 {
-			t.Fatalf("clone_prod %d: exit %d\n%s", i, r.code, lastLines(r.stderr, 3))
-		}
-	}
+	p.together([][]string{branch("42"), branch("42")}, "job", "clone_prod")
 	prod, _ := os.ReadFile(filepath.Join(p.dir, "wh", "PRODUCTION.duckdb"))
 	b, _ := os.ReadFile(filepath.Join(p.dir, "wh", "PRODUCTION_CLONE_42.duckdb"))
 	if string(b) != string(prod) {
@@ -152,21 +137,7 @@ func TestConcurrentClonesOfOnePR(t *testing.T) {
 // both succeed; with a short wait it fails with a clear "warehouse busy".
 func TestTwoRunsOnOneWarehouse(t *testing.T) {
 	p := newProject(t)
-	var wg sync.WaitGroup
-	res := make([]result, 2)
-	for i := range res {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res[i] = p.run(nil, "assets", "--set", "items.base_item_id=2000")
-		}()
-	}
-	wg.Wait()
-	for i, r := range res {
-		if r.code != 0 {
-			t.Fatalf("run %d: exit %d\n%s", i, r.code, lastLines(r.stderr, 3))
-		}
-	}
+	p.together([][]string{nil, nil}, "assets", "--set", "items.base_item_id=2000")
 
 	// A process that holds PRODUCTION: the Snowflake test double on this folder.
 	holder := exec.Command(binary, "dev", "snowflake-server", "--dir", filepath.Join(p.dir, "wh"))

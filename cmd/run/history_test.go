@@ -7,7 +7,6 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -133,21 +132,8 @@ func TestKilledRunIsMarkedFailed(t *testing.T) {
 // both record their runs, with every event.
 func TestTwoProcessesRecordAtOnce(t *testing.T) {
 	p := newProject(t)
-	var wg sync.WaitGroup
-	results := make([]result, 2)
-	for i := range results {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i] = p.run([]string{fmt.Sprintf("ASSETFLOW_WAREHOUSE=duckdb://%s/wh%d", p.dir, i)}, "assets", "--set", "items.base_item_id=400")
-		}()
-	}
-	wg.Wait()
-	for i, r := range results {
-		if r.code != 0 {
-			t.Fatalf("process %d: exit %d\n%s", i, r.code, lastLines(r.stderr, 3))
-		}
-	}
+	p.together([][]string{{"ASSETFLOW_WAREHOUSE=duckdb://" + p.dir + "/wh0"}, {"ASSETFLOW_WAREHOUSE=duckdb://" + p.dir + "/wh1"}},
+		"assets", "--set", "items.base_item_id=400")
 	runs, err := p.store().Runs(context.Background(), 10)
 	if err != nil || len(runs) != 2 {
 		t.Fatalf("%d runs recorded (%v)", len(runs), err)

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -228,4 +229,25 @@ func (p *project) stalledRun(n int32, stdout, stderr io.Writer) *exec.Cmd {
 		time.Sleep(5 * time.Millisecond)
 	}
 	return cmd
+}
+
+// together runs the binary once per environment, all at once, and fails the
+// test unless every process exits 0.
+func (p *project) together(envs [][]string, args ...string) {
+	p.t.Helper()
+	var wg sync.WaitGroup
+	res := make([]result, len(envs))
+	for i, env := range envs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res[i] = p.run(env, args...)
+		}()
+	}
+	wg.Wait()
+	for i, r := range res {
+		if r.code != 0 {
+			p.t.Fatalf("process %d of run %s: exit %d\n%s", i, strings.Join(args, " "), r.code, lastLines(r.stderr, 3))
+		}
+	}
 }
