@@ -157,7 +157,7 @@ func bindWarehouse(env Environment, opt Options) (engine.Resource, error) {
 	return engine.Resource{}, engine.Usagef("%s: unknown scheme in %q: expected duckdb:///path or snowflake://USER@ACCOUNT", WarehouseVar, redactURL(raw))
 }
 
-// snowflakeConfig reads snowflake://USER@ACCOUNT?role=R&warehouse=W[&host=H&port=P&protocol=http]
+// snowflakeConfig reads snowflake://USER@ACCOUNT?role=R&warehouse=W[&host=H&port=P&protocol=http&login_timeout=20s]
 // and the SNOWFLAKE_* variables; the password comes only from SYSTEM_SNOWFLAKE_PASSWORD.
 func snowflakeConfig(raw string, lookup LookupFunc) (snowflake.Config, error) {
 	u, err := url.Parse(raw)
@@ -188,6 +188,13 @@ func snowflakeConfig(raw string, lookup LookupFunc) (snowflake.Config, error) {
 		if cfg.Port, err = strconv.Atoi(p); err != nil || cfg.Port <= 0 || cfg.Port > 65535 {
 			return cfg, engine.Usagef("snowflake port %q: expected a number from 1 to 65535", p)
 		}
+	}
+	if v := get("login_timeout", "SNOWFLAKE_LOGIN_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return cfg, engine.Usagef("snowflake login_timeout %q: expected a duration such as 30s", v)
+		}
+		cfg.LoginTimeout = d
 	}
 	if cfg.Account == "" || cfg.User == "" {
 		return cfg, engine.Usagef("snowflake warehouse: expected snowflake://USER@ACCOUNT (or SNOWFLAKE_USER and SNOWFLAKE_ACCOUNT)")

@@ -2,10 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestClonesCommands(t *testing.T) {
@@ -52,5 +55,27 @@ func TestClonesCommands(t *testing.T) {
 	p.must(prod, "job", "reap_stale_clones", "--set", "reap_stale_clones.older_than=0s", "--set", "reap_stale_clones.open_prs_file="+open)
 	if got := strings.Join(p.databases(), ","); got != "PRODUCTION,PRODUCTION_CLONE_43,PRODUCTION_CLONE_7" {
 		t.Errorf("after reap_stale_clones: %s", got)
+	}
+}
+
+// An unreachable Snowflake account fails the run with one line naming the
+// resource and the cause, within the login timeout, writing nothing.
+func TestUnreachableWarehouse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	p := newProject(t)
+	start := time.Now()
+	r := p.run([]string{fmt.Sprintf("ASSETFLOW_WAREHOUSE=snowflake://me@acct?host=127.0.0.1&port=%d&protocol=http&login_timeout=2s", port),
+		"SYSTEM_SNOWFLAKE_PASSWORD=pw"}, "assets", "--select", "items")
+	want := fmt.Sprintf("open resource warehouse: snowflake account acct: cannot reach the account at 127.0.0.1:%d: dial connect: connection refused", port)
+	if r.code != 1 || !strings.Contains(r.stderr, want) {
+		t.Errorf("exit %d, want 1 and %q\n%s", r.code, want, lastLines(r.stderr, 1))
+	}
+	if took := time.Since(start); took > 15*time.Second {
+		t.Errorf("took %s", took)
 	}
 }

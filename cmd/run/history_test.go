@@ -153,3 +153,32 @@ func TestTwoProcessesRecordAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// run job --from-failure re-runs only the op that failed.
+func TestJobFromFailure(t *testing.T) {
+	p := newProject(t)
+	r := p.run(branch("42"), "job", "clone_prod") // no PRODUCTION yet: the clone fails
+	if r.code != 1 || !strings.Contains(r.stderr, "database does not exist") {
+		t.Fatalf("exit %d\n%s", r.code, lastLines(r.stderr, 2))
+	}
+	failed := p.lastRun()
+	p.must(prod, "assets", "--set", "items.base_item_id=30")
+	p.must(branch("42"), "job", "clone_prod", "--from-failure", failed.ID)
+	rerun := p.lastRun()
+	events, err := p.store().RunEvents(context.Background(), rerun.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var started []string
+	for _, e := range events {
+		if e.Type == "STEP_START" {
+			started = append(started, e.Node)
+		}
+	}
+	if strings.Join(started, ",") != "clone_production_database" || rerun.Name != "clone_prod" {
+		t.Errorf("re-execution of %s started %v", rerun.Name, started)
+	}
+	if !sameRows(p.rows("PRODUCTION_CLONE_42"), p.rows("PRODUCTION")) {
+		t.Error("the clone differs from production")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"sort"
 	"strconv"
 	"sync"
@@ -71,7 +72,7 @@ func Open(ctx context.Context, cfg Config) (*Warehouse, error) {
 		cfg.BatchRows = 10_000
 	}
 	if cfg.LoginTimeout == 0 {
-		cfg.LoginTimeout = 60 * time.Second
+		cfg.LoginTimeout = 20 * time.Second
 	}
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 5 * time.Minute
@@ -110,6 +111,10 @@ func describe(err error, cfg Config) string {
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return "cannot reach the account: timed out"
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Addr != nil {
+		return fmt.Sprintf("cannot reach the account at %s: %s %v", op.Addr, op.Op, op.Err)
 	}
 	return "cannot reach the account: " + err.Error()
 }

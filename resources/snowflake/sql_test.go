@@ -3,6 +3,7 @@ package snowflake
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -114,6 +115,10 @@ func TestLoginErrorsNameTheCauseNotTheSecret(t *testing.T) {
 		t.Errorf("got %q", msg)
 	}
 	if msg := describe(errors.New("dial tcp 127.0.0.1:1: connect: connection refused"), cfg); !strings.HasPrefix(msg, "cannot reach the account") {
+		t.Errorf("got %q", msg)
+	}
+	refused := &net.OpError{Op: "dial", Net: "tcp", Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}, Err: errors.New("connect: connection refused")}
+	if msg := describe(fmt.Errorf("Post %q: %w", "http://127.0.0.1:9/session/v1/login-request?requestId=x", refused), cfg); msg != "cannot reach the account at 127.0.0.1:9: dial connect: connection refused" {
 		t.Errorf("got %q", msg)
 	}
 	for _, s := range cfg.Settings() {
