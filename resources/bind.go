@@ -238,7 +238,7 @@ func bindHackerNews(env Environment, opt Options) (engine.Resource, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%w (set %s to a snapshot file, or %s for the live API)", err, HNSnapshotVar, HNURLVar)
 			}
-			cfg.Transport, cfg.BaseURL, cfg.Source = s.Transport(), "http://snapshot/v0", r.Description
+			cfg.Transport, cfg.BaseURL, cfg.Source = s.Transport(), "http://snapshot/v0", "the bundled snapshot "+snapshot
 			return hackernews.New(cfg), nil
 		}
 		return r, nil

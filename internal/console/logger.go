@@ -36,7 +36,7 @@ func NewLogger(w io.Writer, format, level string, terminal bool) (zerolog.Logger
 		return zerolog.Logger{}, engine.Usagef("--log-format %q: expected auto, console or json", format)
 	}
 	if format == "console" {
-		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05.000", NoColor: !terminal, FieldsExclude: []string{"run_id", "event"}}
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05.000", NoColor: !terminal, FieldsExclude: []string{"run_id", "event", "columns"}}
 	}
 	return zerolog.New(w).Level(lvl), nil
 }
