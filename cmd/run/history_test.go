@@ -72,16 +72,7 @@ func TestReexecuteFromFailure(t *testing.T) {
 
 	again := p.must(nil, "assets", "--from-failure", run.ID)
 	rerun := p.lastRun()
-	events, err := p.store().RunEvents(context.Background(), rerun.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var started []string
-	for _, e := range events {
-		if e.Type == "STEP_START" {
-			started = append(started, e.Node)
-		}
-	}
+	started := p.started(rerun.ID)
 	if strings.Join(started, ",") != "comments" || rerun.Selection != "comments" {
 		t.Errorf("re-execution started %v (selection %q), want only comments\n%s", started, rerun.Selection, again.stdout)
 	}
@@ -96,6 +87,22 @@ func TestReexecuteFromFailure(t *testing.T) {
 	if r := p.run(nil, "assets", "--from-failure", "nope"); r.code != 2 || !strings.Contains(r.stderr, `no run "nope"`) {
 		t.Errorf("unknown run: exit %d %s", r.code, r.stderr)
 	}
+}
+
+// started returns the steps a recorded run started, in order.
+func (p *project) started(runID string) []string {
+	p.t.Helper()
+	events, err := p.store().RunEvents(context.Background(), runID)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	var out []string
+	for _, e := range events {
+		if e.Type == "STEP_START" {
+			out = append(out, e.Node)
+		}
+	}
+	return out
 }
 
 func statuses(d *runstore.RunDetail) map[string]string {
@@ -165,16 +172,7 @@ func TestJobFromFailure(t *testing.T) {
 	p.must(prod, "assets", "--set", "items.base_item_id=30")
 	p.must(branch("42"), "job", "clone_prod", "--from-failure", failed.ID)
 	rerun := p.lastRun()
-	events, err := p.store().RunEvents(context.Background(), rerun.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var started []string
-	for _, e := range events {
-		if e.Type == "STEP_START" {
-			started = append(started, e.Node)
-		}
-	}
+	started := p.started(rerun.ID)
 	if strings.Join(started, ",") != "clone_production_database" || rerun.Name != "clone_prod" {
 		t.Errorf("re-execution of %s started %v", rerun.Name, started)
 	}
