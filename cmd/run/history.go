@@ -27,7 +27,7 @@ func (c *cli) storePath() string {
 
 // openStore opens the run store and fails the runs a killed process left
 // STARTED. With mustExist, a missing store is a usage error, not a new file.
-func (c *cli) openStore(ctx context.Context, mustExist bool) (*runstore.SQLite, error) {
+func (c *cli) openStore(ctx context.Context, mustExist bool) (runstore.Store, error) {
 	path := c.storePath()
 	if _, err := os.Stat(path); mustExist && os.IsNotExist(err) {
 		return nil, engine.Usagef("no runs recorded yet in %s (set %s to use another store)", path, RunsVar)

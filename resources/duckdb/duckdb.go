@@ -80,9 +80,6 @@ func Open(ctx context.Context, cfg Config) (*Warehouse, error) {
 // Backend returns "duckdb".
 func (w *Warehouse) Backend() string { return "duckdb" }
 
-// Dir returns the warehouse folder.
-func (w *Warehouse) Dir() string { return w.cfg.Dir }
-
 // Path returns the file of a database. The name must be a valid identifier, so the
 // path cannot leave the warehouse folder.
 func (w *Warehouse) Path(name string) (string, error) {

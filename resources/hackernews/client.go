@@ -78,12 +78,6 @@ func New(cfg Config) *Client {
 	return &Client{cfg: cfg, http: &http.Client{Transport: tr}}
 }
 
-// BaseURL returns the API address the client reads.
-func (c *Client) BaseURL() string { return c.cfg.BaseURL }
-
-// Concurrency returns the bound on requests in flight.
-func (c *Client) Concurrency() int { return c.cfg.Concurrency }
-
 // Close releases idle connections.
 func (c *Client) Close() error {
 	c.http.CloseIdleConnections()

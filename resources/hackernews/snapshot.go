@@ -52,9 +52,6 @@ func LoadSnapshot(path string) (*Snapshot, error) {
 // MaxItem returns the largest id in the snapshot.
 func (s *Snapshot) MaxItem() int64 { return s.max }
 
-// Raw returns an item's JSON as recorded, or nil.
-func (s *Snapshot) Raw(id int64) []byte { return s.items[id] }
-
 // ServeHTTP answers /maxitem.json and /item/<id>.json under any prefix, with null
 // for an id the snapshot lacks, like the API.
 func (s *Snapshot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
