@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"sort"
 )
 
 // Plan is one validated run: the nodes to execute in topological order, their
@@ -148,9 +147,7 @@ func (p *Plan) Resources() []string {
 			}
 		}
 	}
-	keys := sortedKeys(seen)
-	sort.Strings(keys)
-	return keys
+	return sortedKeys(seen)
 }
 
 // DryRun asks each node with a Plan function what it would do, without running

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,7 +64,7 @@ func LineChart(path, title, xLabel, yLabel string, xs []float64, series map[stri
 	}
 	colors := []color.Color{color.RGBA{R: 31, G: 119, B: 180, A: 255}, color.RGBA{R: 214, G: 39, B: 40, A: 255}, color.RGBA{R: 44, G: 160, B: 44, A: 255}}
 	i := 0
-	for _, name := range sortedNames(series) {
+	for _, name := range slices.Sorted(maps.Keys(series)) {
 		pts := make(plotter.XYs, len(xs))
 		for k := range xs {
 			pts[k].X, pts[k].Y = xs[k], series[name][k]
@@ -81,19 +83,4 @@ func LineChart(path, title, xLabel, yLabel string, xs []float64, series map[stri
 		return err
 	}
 	return p.Save(7*vg.Inch, 4*vg.Inch, path)
-}
-
-func sortedNames(m map[string][]float64) []string {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	for i := range names {
-		for j := i + 1; j < len(names); j++ {
-			if names[j] < names[i] {
-				names[i], names[j] = names[j], names[i]
-			}
-		}
-	}
-	return names
 }

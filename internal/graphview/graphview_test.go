@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -152,7 +153,7 @@ func TestSelectionAndJobViews(t *testing.T) {
 		for _, a := range v.Assets {
 			got = append(got, a.Name)
 		}
-		if strings.Join(sortedCopy(got), ",") != strings.Join(sortedCopy(want), ",") {
+		if strings.Join(slices.Sorted(slices.Values(got)), ",") != strings.Join(slices.Sorted(slices.Values(want)), ",") {
 			t.Errorf("%s selects %v, want %v", sel, got, want)
 		}
 	}
@@ -168,18 +169,6 @@ func TestSelectionAndJobViews(t *testing.T) {
 	if err != nil || len(v.Jobs) != 1 || len(v.Assets) != 0 || len(v.Jobs[0].Ops) != 2 {
 		t.Errorf("job view %+v (%v)", v, err)
 	}
-}
-
-func sortedCopy(s []string) []string {
-	out := append([]string(nil), s...)
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if out[j] < out[i] {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-	}
-	return out
 }
 
 // FuzzParseSelection: the parser never panics, and whatever it accepts renders

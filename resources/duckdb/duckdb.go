@@ -8,8 +8,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -236,22 +238,13 @@ func (w *Warehouse) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var errs []error
-	for _, name := range sortedNames(w.attached) {
+	for _, name := range slices.Sorted(maps.Keys(w.attached)) {
 		if err := w.detachLocked(context.Background(), name); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	errs = append(errs, w.db.Close())
 	return errors.Join(errs...)
-}
-
-func sortedNames(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // literal quotes a string as an SQL literal.
