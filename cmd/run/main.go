@@ -18,13 +18,14 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/assetflow/assetflow/cli"
 	"github.com/assetflow/assetflow/engine"
 )
 
 func main() {
 	zerolog.TimeFieldFormat = time.RFC3339Nano
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRoot(os.Stdout, os.Stderr, os.LookupEnv).ExecuteContext(ctx)
+	err := cli.NewRoot(os.Stdout, os.Stderr, os.LookupEnv).ExecuteContext(ctx)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "run: "+err.Error())
