@@ -62,14 +62,14 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{dir: t.TempDir(), server: &replayServer{snap: snap}}
 	srv := httptest.NewServer(f.server)
 	t.Cleanup(srv.Close)
-	vars := map[string]string{resources.WarehouseVar: "duckdb://" + f.dir, resources.HNURLVar: srv.URL + "/v0"}
+	vars := map[string]string{resources.WarehouseVar: "duckdb://" + f.dir, assets.HNURLVar: srv.URL + "/v0"}
 	lookup := func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
 	env := resources.Environment{Name: resources.Local}
-	res, err := resources.Bind(env, resources.Options{Lookup: lookup})
+	res, err := assets.Resources(env, resources.Options{Lookup: lookup})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.catalog, err = engine.Load(engine.Definitions{Env: env.Name, Assets: assets.All(assets.Options{}), Resources: res})
+	f.catalog, err = engine.Load(engine.Definitions{Env: env.Name, Assets: assets.All(), Resources: res})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,6 +58,6 @@ func FilterType(ctx *engine.Context, items arrow.Table, itemType string) (arrow.
 }
 
 // All returns the Hacker News assets.
-func All(opt Options) []engine.Asset {
-	return []engine.Asset{Items(opt), Comments(), Stories()}
+func All() []engine.Asset {
+	return []engine.Asset{Items(), Comments(), Stories()}
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/assetflow/assetflow/engine"
-	"github.com/assetflow/assetflow/resources"
 )
 
 // ItemsConfig configures the items asset.
@@ -24,30 +23,24 @@ func (c ItemsConfig) Validate() error {
 	return nil
 }
 
-// Progress reports a long step's progress; the CLI draws a line on a terminal or
-// logs periodic events. It returns the function to call after each unit.
-type Progress func(ctx *engine.Context, what string, total int) func(done int)
-
-// Options configure the assets.
-type Options struct {
-	Progress Progress // nil: no progress reporting
-}
-
 // Group is the asset group of the Hacker News assets.
 const Group = "hacker_news"
 
 // Items fetches the newest items from the Hacker News client.
-func Items(opt Options) engine.Asset {
+func Items() engine.Asset {
 	return engine.Asset{
 		Name:        "items",
 		Description: "the newest Hacker News items, fetched from the API: one row per item, sorted by id",
 		Group:       Group,
-		Resources:   []string{resources.HackerNewsKey.Name()},
+		Resources:   []string{HackerNewsKey.Name()},
 		Config:      engine.ConfigOf(ItemsConfig{BaseItemID: 1000}),
 		Retry:       engine.RetryPolicy{MaxAttempts: 2, Delay: 2 * time.Second, Jitter: 0.2},
 		Compute: func(ctx *engine.Context) (any, error) {
-			cfg := engine.Config[ItemsConfig](ctx)
-			client, err := resources.HackerNewsKey.From(ctx)
+			cfg, err := engine.Config[ItemsConfig](ctx)
+			if err != nil {
+				return nil, err
+			}
+			client, err := HackerNewsKey.From(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -61,11 +54,8 @@ func Items(opt Options) engine.Asset {
 				ids = append(ids, id)
 			}
 			ctx.Log.Info().Msgf("fetching items %d..%d from %s", first, maxID, client.Source())
-			var progress func(done, total int)
-			if opt.Progress != nil {
-				report := opt.Progress(ctx, "fetch items", len(ids))
-				progress = func(done, _ int) { report(done) }
-			}
+			report := ctx.Progress("fetch items", len(ids))
+			progress := func(done, _ int) { report(done) }
 			start := time.Now()
 			fetched, err := client.Items(ctx, ids, progress)
 			if err != nil {

@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/assetflow/assetflow/engine"
-	"github.com/assetflow/assetflow/ops"
 	"github.com/assetflow/assetflow/resources"
+	"github.com/assetflow/assetflow/resources/clones"
 	"github.com/assetflow/assetflow/resources/warehouse"
 )
 
@@ -25,11 +25,11 @@ func (c *cli) clonesCmd() *cobra.Command {
 				return err
 			}
 			return l.catalog.WithResource(cmd.Context(), resources.WarehouseKey.Name(), func(v any) error {
-				clones, err := v.(warehouse.Warehouse).ListClones(cmd.Context())
+				list, err := v.(warehouse.Warehouse).ListClones(cmd.Context())
 				if err != nil {
 					return err
 				}
-				verdicts := ops.Decide(clones, ops.ReapRules{Now: time.Now(), OlderThan: 1 << 62})
+				verdicts := clones.Decide(list, clones.ReapRules{Now: time.Now(), OlderThan: 1 << 62})
 				if asJSON {
 					return writeJSON(c.stdout, verdicts)
 				}
@@ -38,7 +38,7 @@ func (c *cli) clonesCmd() *cobra.Command {
 				for _, v := range verdicts {
 					refreshed, age := "unknown", "-"
 					if !v.ClonedAt.IsZero() {
-						refreshed, age = v.ClonedAt.Local().Format("2006-01-02 15:04"), ops.FormatAge(v.Age)
+						refreshed, age = v.ClonedAt.Local().Format("2006-01-02 15:04"), clones.FormatAge(v.Age)
 					}
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.Name, v.PRID, age, refreshed, size(v.Bytes),
 						dash(v.Origin), yesNo(v.PRID == l.env.PRID))
@@ -68,16 +68,16 @@ named like a clone but with no recorded origin is reported, not dropped.`,
 			if olderThan == "" {
 				return engine.Usagef("reap: --older-than is required, e.g. --older-than 14d")
 			}
-			age, err := ops.ParseAge(olderThan)
+			age, err := clones.ParseAge(olderThan)
 			if err != nil {
 				return engine.Usagef("--older-than: %v", err)
 			}
-			rules := ops.ReapRules{OlderThan: age, Now: time.Now(), Open: map[string]bool{}}
-			if rules.Keep, err = ops.ParsePRIDs(keep); err != nil {
+			rules := clones.ReapRules{OlderThan: age, Now: time.Now(), Open: map[string]bool{}}
+			if rules.Keep, err = clones.ParsePRIDs(keep); err != nil {
 				return engine.Usagef("--keep: %v", err)
 			}
 			if openFile != "" {
-				if rules.Open, err = ops.ReadOpenPRs(openFile); err != nil {
+				if rules.Open, err = clones.ReadOpenPRs(openFile); err != nil {
 					return engine.Usagef("--open-prs-file: %v", err)
 				}
 			}
@@ -86,7 +86,7 @@ named like a clone but with no recorded origin is reported, not dropped.`,
 				return err
 			}
 			return l.catalog.WithResource(cmd.Context(), resources.WarehouseKey.Name(), func(v any) error {
-				verdicts, err := ops.Reap(cmd.Context(), l.log, v.(warehouse.Warehouse), rules, !yes)
+				verdicts, err := clones.Reap(cmd.Context(), l.log, v.(warehouse.Warehouse), rules, !yes)
 				if asJSON {
 					if jerr := writeJSON(c.stdout, verdicts); jerr != nil {
 						return jerr
@@ -100,9 +100,9 @@ named like a clone but with no recorded origin is reported, not dropped.`,
 				for _, v := range verdicts {
 					action := "keep"
 					switch v.Action {
-					case ops.Drop:
+					case clones.Drop:
 						action = verb
-					case ops.Report:
+					case clones.Report:
 						action = "REPORT"
 					}
 					c.printf("%-12s %-22s %s\n", action, v.Name, v.Reason)

@@ -56,9 +56,9 @@ func (c *cli) fromFailure(ctx context.Context, runID, kind, name string) ([]stri
 		return nil, err
 	}
 	if d.Kind != kind || (kind == "job" && d.Name != name) {
-		what := "run assets"
+		what := c.app.Name + " assets"
 		if d.Kind == "job" {
-			what = "run job " + d.Name
+			what = c.app.Name + " job " + d.Name
 		}
 		return nil, engine.Usagef("run %s was not a %s %s run: use %s --from-failure %s", runID, kind, name, what, runID)
 	}
@@ -113,7 +113,7 @@ func (c *cli) showCmd() *cobra.Command {
 		Short: "Show a run's steps (status, duration, attempts, error) and materializations",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return engine.Usagef("show: expected one run id (see run runs)")
+				return engine.Usagef("show: expected one run id (see %s runs)", c.app.Name)
 			}
 			return nil
 		},

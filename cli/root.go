@@ -9,15 +9,14 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
-	"github.com/assetflow/assetflow/assets"
 	"github.com/assetflow/assetflow/engine"
 	"github.com/assetflow/assetflow/internal/console"
-	"github.com/assetflow/assetflow/ops"
 	"github.com/assetflow/assetflow/resources"
 )
 
 // cli holds the global flags and what every command is given.
 type cli struct {
+	app            App
 	stdout, stderr io.Writer
 	lookup         resources.LookupFunc
 	envFlag        string
@@ -27,17 +26,22 @@ type cli struct {
 
 // loaded is a validated catalog for the current environment.
 type loaded struct {
-	env     resources.Environment
-	catalog *engine.Catalog
-	events  zerolog.Logger // run events (no timestamp of their own)
-	log     zerolog.Logger // everything else
+	env      resources.Environment
+	catalog  *engine.Catalog
+	events   zerolog.Logger  // run events (no timestamp of their own)
+	log      zerolog.Logger  // everything else
+	progress engine.Progress // shows nodes' progress
 }
 
-func newRoot(stdout, stderr io.Writer, lookup resources.LookupFunc) *cobra.Command {
-	c := &cli{stdout: stdout, stderr: stderr, lookup: lookup}
+func newRoot(app App, stdout, stderr io.Writer, lookup resources.LookupFunc) *cobra.Command {
+	c := &cli{app: app, stdout: stdout, stderr: stderr, lookup: lookup}
+	short := app.Short
+	if short == "" {
+		short = "assetflow: materialize assets, run jobs and inspect the graph"
+	}
 	root := &cobra.Command{
-		Use:   "run",
-		Short: "assetflow: materialize assets, run jobs and inspect the graph",
+		Use:   app.Name,
+		Short: short,
 		Long: `assetflow materializes data assets into a warehouse and runs jobs, such as giving each
 pull request its own clone of production.
 
@@ -67,6 +71,9 @@ Exit status: 0 success, 1 the run failed, 2 bad usage or invalid definitions.`,
 	pf.StringVar(&c.logFormat, "log-format", "auto", "log format: auto (console on a terminal, else json), console or json")
 	pf.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.AddCommand(c.assetsCmd(), c.jobCmd(), c.graphCmd(), c.listCmd(), c.envCmd(), c.devCmd(), c.runsCmd(), c.showCmd(), c.clonesCmd())
+	for _, add := range app.Commands {
+		root.AddCommand(add(&Command{c: c}))
+	}
 	return root
 }
 
@@ -78,16 +85,6 @@ func commandNames(cmd *cobra.Command) string {
 		}
 	}
 	return strings.Join(names, ", ")
-}
-
-// definitions registers the project's assets, jobs and resources explicitly.
-func definitions(env resources.Environment, res map[string]engine.Resource, progress assets.Progress) engine.Definitions {
-	return engine.Definitions{
-		Env:       env.Name,
-		Assets:    assets.All(assets.Options{Progress: progress}),
-		Jobs:      ops.Jobs(),
-		Resources: res,
-	}
 }
 
 // load decides the environment, binds its resources and validates everything,
@@ -106,15 +103,23 @@ func (c *cli) load() (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := resources.Bind(env, resources.Options{Lookup: c.lookup, Log: log})
+	if c.app.Definitions == nil {
+		return nil, engine.Usagef("%s defines nothing: cli.App.Definitions is nil", c.app.Name)
+	}
+	defs, err := c.app.Definitions(Env{Environment: env, Lookup: c.lookup, Log: log})
 	if err != nil {
 		return nil, err
 	}
-	cat, err := engine.Load(definitions(env, res, console.Progress(c.stderr, terminal, log)))
+	if defs.Env == "" {
+		defs.Env = env.Name
+	} else if defs.Env != env.Name {
+		return nil, fmt.Errorf("definitions are for environment %q, but this is %q: leave engine.Definitions.Env empty", defs.Env, env.Name)
+	}
+	cat, err := engine.Load(defs)
 	if err != nil {
 		return nil, err
 	}
-	return &loaded{env: env, catalog: cat, events: events, log: log}, nil
+	return &loaded{env: env, catalog: cat, events: events, log: log, progress: console.Progress(c.stderr, terminal, log)}, nil
 }
 
 func (c *cli) printf(format string, args ...any) { fmt.Fprintf(c.stdout, format, args...) }

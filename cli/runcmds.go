@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"time"
@@ -26,14 +27,14 @@ type runFlags struct {
 func (f *runFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.config, "config", "", "run config YAML file (ops: <node>: config: <key>: <value>)")
-	fl.StringArrayVar(&f.sets, "set", nil, "set one config value, NODE.KEY=VALUE (repeatable), e.g. items.base_item_id=50")
+	fl.StringArrayVar(&f.sets, "set", nil, "set one config value, NODE.KEY=VALUE (repeatable); see graph for each node's keys")
 	fl.IntVar(&f.maxConcurrency, "max-concurrency", 8, "nodes running at once (0: no limit)")
 	fl.BoolVar(&f.failFast, "fail-fast", false, "cancel the rest of the run at the first failure (default: run independent branches to the end)")
 	fl.StringVar(&f.fromFailure, "from-failure", "", "re-run only the failed, skipped and cancelled steps of RUN_ID (see run runs); what succeeded is loaded through the I/O manager")
 }
 
 // runConfig reads --config and applies each --set.
-func (f *runFlags) runConfig() (engine.RunConfig, error) {
+func (f *runFlags) runConfig(cat *engine.Catalog) (engine.RunConfig, error) {
 	rc := engine.RunConfig{}
 	if f.config != "" {
 		data, err := os.ReadFile(f.config)
@@ -46,7 +47,7 @@ func (f *runFlags) runConfig() (engine.RunConfig, error) {
 	}
 	for _, s := range f.sets {
 		if err := rc.Set(s); err != nil {
-			return nil, err
+			return nil, engine.Usagef("--set %q: expected NODE.KEY=VALUE%s", s, setExample(cat))
 		}
 	}
 	return rc, nil
@@ -62,7 +63,7 @@ func (c *cli) prepare(f *runFlags) (*loaded, engine.RunConfig, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	rc, err := f.runConfig()
+	rc, err := f.runConfig(l.catalog)
 	return l, rc, err
 }
 
@@ -118,7 +119,7 @@ func (c *cli) jobCmd() *cobra.Command {
 		Short: "Run a job, such as clone_prod or drop_prod_clone",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return engine.Usagef("job: expected one job name, e.g. run job clone_prod (see run list)")
+				return engine.Usagef("job: expected one job name, e.g. %s job clone_prod (see %s list)", c.app.Name, c.app.Name)
 			}
 			return nil
 		},
@@ -165,14 +166,14 @@ func (c *cli) execute(ctx context.Context, l *loaded, plan *engine.Plan, flags r
 	history := store.Events(runID)
 	for _, key := range plan.Resources() {
 		for _, r := range l.catalog.Describe().Resources {
-			if r.Key == key && key == "hackernews" {
-				l.log.Info().Str("env", l.env.Name).Msgf("items come from %s", r.Description)
+			if r.Key == key && r.Notice != "" {
+				l.log.Info().Str("env", l.env.Name).Msg(r.Notice)
 			}
 		}
 	}
 	nodeLog := l.log
 	r := engine.Runner{MaxConcurrency: flags.maxConcurrency, FailFast: flags.failFast, RunID: runID,
-		Events: engine.Sinks{console.Events(l.events), history}, Logger: &nodeLog}
+		Events: engine.Sinks{console.Events(l.events), history}, Logger: &nodeLog, Progress: l.progress}
 	res := r.Run(ctx, plan)
 	// Record the end even if the run was cancelled.
 	recordErr := errors.Join(history.Close(), store.FinishRun(context.WithoutCancel(ctx), res))
@@ -199,4 +200,23 @@ func (c *cli) dryRun(plan *engine.Plan) error {
 		}
 	}
 	return nil
+}
+
+// setExample is an example assignment from the definitions: the first config
+// key of the first configurable node, with its default.
+func setExample(cat *engine.Catalog) string {
+	v := cat.Describe()
+	for _, a := range v.Assets {
+		for _, f := range a.Config {
+			return fmt.Sprintf(", e.g. %s.%s=%v", a.Name, f.Name, f.Default)
+		}
+	}
+	for _, j := range v.Jobs {
+		for _, o := range j.Ops {
+			for _, f := range o.Config {
+				return fmt.Sprintf(", e.g. %s.%s=%v", o.Name, f.Name, f.Default)
+			}
+		}
+	}
+	return ""
 }

@@ -162,14 +162,21 @@ func (e *configKeyError) Error() string {
 }
 
 // Config returns the node's decoded config. C must be the type given to ConfigOf;
-// anything else is a programming error that fails the node.
-func Config[C any](ctx *Context) C {
+// otherwise, or when ctx holds no config (a bare &Context{} in a test), it returns
+// an error naming both types.
+func Config[C any](ctx *Context) (C, error) {
+	var zero C
+	if ctx == nil {
+		return zero, fmt.Errorf("no context: config %T is unavailable", zero)
+	}
 	c, ok := ctx.config.(C)
 	if !ok {
-		var zero C
-		panic(fmt.Sprintf("engine.Config: node %s has config %T, not %T", ctx.Node, ctx.config, zero))
+		if ctx.config == nil {
+			return zero, fmt.Errorf("node %q has no config (want %T)", ctx.Node, zero)
+		}
+		return zero, fmt.Errorf("node %s has config %T, not %T", ctx.Node, ctx.config, zero)
 	}
-	return c
+	return c, nil
 }
 
 // RunConfig is the per-run configuration of nodes: node name -> key -> value.
@@ -242,7 +249,7 @@ func (rc RunConfig) Set(assignment string) error {
 	path, value, ok := strings.Cut(assignment, "=")
 	node, key, okDot := strings.Cut(path, ".")
 	if !ok || !okDot || node == "" || key == "" {
-		return Usagef("--set %q: expected NODE.KEY=VALUE, e.g. items.base_item_id=50", assignment)
+		return Usagef("%q: expected NODE.KEY=VALUE", assignment)
 	}
 	var v any
 	if err := yaml.Unmarshal([]byte(value), &v); err != nil {

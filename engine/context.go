@@ -28,10 +28,32 @@ type Context struct {
 }
 
 func (c *Context) resolve(ctx context.Context, key string) (any, error) {
+	if c.resources == nil {
+		return nil, fmt.Errorf("resource %s: this context belongs to no run (to test a node, use package enginetest)", key)
+	}
 	return c.resources.get(ctx, key)
 }
 
-func (c *Context) context() context.Context { return c.Context }
+func (c *Context) context() context.Context {
+	if c.Context == nil {
+		return context.Background()
+	}
+	return c.Context
+}
+
+// Progress starts reporting one step's progress: what it does and how many units
+// it will do. It returns the function to call with the units done so far.
+type Progress func(ctx *Context, what string, total int) func(done int)
+
+// Progress returns the function a long step calls after each of total units of
+// work, named what ("fetch items"). The runner's Progress shows it (a line on a
+// terminal, periodic events elsewhere); without one it does nothing.
+func (c *Context) Progress(what string, total int) func(done int) {
+	if c.run == nil || c.run.progress == nil {
+		return func(int) {}
+	}
+	return c.run.progress(c, what, total)
+}
 
 // AddMetadata attaches a value to the node's materialization event, such as the
 // number of items skipped.
@@ -50,6 +72,9 @@ func (c *Context) AddMetadata(key string, value any) {
 // run. A loaded value is released by the engine too.
 func Input[T any](c *Context, name string) (T, error) {
 	var zero T
+	if c.node == nil || c.run == nil {
+		return zero, fmt.Errorf("input %s: this context belongs to no run (to test a node, use package enginetest)", name)
+	}
 	for _, in := range c.node.inputs {
 		if in.name != name {
 			continue

@@ -174,7 +174,7 @@ func checkNodes(nodes []*node, what string, bound map[string]Resource, errs *Val
 		}
 		if n.config != nil {
 			if _, err := n.config.Decode(nil); err != nil {
-				errs.add(ProblemConfig, subject, "", "defaults: "+err.Error())
+				errs.addCause(ProblemConfig, subject, "defaults: ", err)
 			}
 		}
 	}

@@ -5,18 +5,6 @@ import (
 	"strings"
 )
 
-// Exit codes that the CLI turns errors into.
-const (
-	ExitRunFailed = 1 // the run started and did not succeed
-	ExitUsage     = 2 // bad usage, invalid definitions or config: nothing ran
-)
-
-// ExitCoder is an error that knows the process exit status it stands for.
-type ExitCoder interface {
-	error
-	ExitCode() int
-}
-
 // Problem names a kind of definition or config error, so callers and tests can tell
 // them apart without reading message text.
 type Problem string
@@ -36,12 +24,15 @@ const (
 )
 
 // DefinitionError is one problem found in definitions or run config. Subject says
-// where ("asset comments", "job clone_prod"), Value is the offending value.
+// where ("asset comments", "job clone_prod"), Value is the offending value. Err,
+// when set, is the cause, such as the error a config's Validate returned;
+// errors.As finds it through Unwrap.
 type DefinitionError struct {
 	Problem Problem
 	Subject string
 	Value   string
 	Detail  string
+	Err     error
 }
 
 func (e *DefinitionError) Error() string {
@@ -59,8 +50,13 @@ func (e *DefinitionError) Error() string {
 	return b.String()
 }
 
-// ExitCode reports ExitUsage: nothing ran.
-func (e *DefinitionError) ExitCode() int { return ExitUsage }
+// Unwrap returns the cause, if any.
+func (e *DefinitionError) Unwrap() []error {
+	if e.Err == nil {
+		return nil
+	}
+	return []error{e.Err}
+}
 
 // ValidationErrors gathers every problem found at once. errors.Is and errors.As
 // see each of them through Unwrap.
@@ -83,9 +79,6 @@ func (e *ValidationErrors) Error() string {
 // Unwrap returns every gathered error.
 func (e *ValidationErrors) Unwrap() []error { return e.Errs }
 
-// ExitCode reports ExitUsage.
-func (e *ValidationErrors) ExitCode() int { return ExitUsage }
-
 // orNil returns nil when no error was gathered.
 func (e *ValidationErrors) orNil() error {
 	if len(e.Errs) == 0 {
@@ -98,15 +91,18 @@ func (e *ValidationErrors) add(p Problem, subject, value, detail string) {
 	e.Errs = append(e.Errs, &DefinitionError{Problem: p, Subject: subject, Value: value, Detail: detail})
 }
 
-// UsageError is a bad command line or request: an unknown name, an empty selection.
+// addCause records a problem caused by err, whose message is the detail.
+func (e *ValidationErrors) addCause(p Problem, subject, prefix string, err error) {
+	e.Errs = append(e.Errs, &DefinitionError{Problem: p, Subject: subject, Detail: prefix + err.Error(), Err: err})
+}
+
+// UsageError is a bad request, refused before anything runs: an unknown name, an
+// empty selection, a malformed setting.
 type UsageError struct {
 	Msg string
 }
 
 func (e *UsageError) Error() string { return e.Msg }
-
-// ExitCode reports ExitUsage.
-func (e *UsageError) ExitCode() int { return ExitUsage }
 
 // Usagef builds a UsageError.
 func Usagef(format string, args ...any) error {
@@ -114,7 +110,7 @@ func Usagef(format string, args ...any) error {
 }
 
 // JobUnavailableError is returned for a job that exists but is not defined in the
-// current environment, such as a branch-deployment job run locally.
+// current environment, such as a job for the branch environment run locally.
 type JobUnavailableError struct {
 	Job  string
 	Env  string
@@ -126,17 +122,10 @@ func (e *JobUnavailableError) Error() string {
 		e.Job, envList(e.Envs), e.Env)
 }
 
-// ExitCode reports ExitUsage.
-func (e *JobUnavailableError) ExitCode() int { return ExitUsage }
-
 func envList(envs []string) string {
 	names := make([]string, len(envs))
 	for i, e := range envs {
-		if e == "branch" {
-			names[i] = "branch deployments"
-		} else {
-			names[i] = "the " + e + " environment"
-		}
+		names[i] = "the " + e + " environment"
 	}
 	return strings.Join(names, " and ")
 }
@@ -168,6 +157,3 @@ func (e *RunFailedError) Unwrap() []error {
 	}
 	return errs
 }
-
-// ExitCode reports ExitRunFailed.
-func (e *RunFailedError) ExitCode() int { return ExitRunFailed }

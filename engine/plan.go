@@ -89,7 +89,7 @@ func (c *Catalog) plan(name string, d *dag, positions []int, rc RunConfig) (*Pla
 		if n.config != nil {
 			cfg, err := n.config.Decode(rc[n.name])
 			if err != nil {
-				errs.add(ProblemConfig, string(n.kind)+" "+n.name, "", err.Error())
+				errs.addCause(ProblemConfig, string(n.kind)+" "+n.name, "", err)
 			}
 			pn.config = cfg
 		} else if len(rc[n.name]) > 0 {

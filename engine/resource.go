@@ -35,6 +35,9 @@ type Resource struct {
 	// Spec is an optional description of what Open would connect to, readable
 	// without opening (see ResourceSpec), for dry runs and inspection.
 	Spec any
+	// Notice, if set, is logged before a run that uses the resource, such as
+	// where its data comes from ("items come from the bundled snapshot ...").
+	Notice string
 }
 
 // Deps gives a resource's Open the resources it requires.
@@ -151,6 +154,9 @@ func (s *resourceSet) close() error {
 // ResourceSpec returns the Spec of a bound resource without opening it.
 func ResourceSpec[S any](ctx *Context, key string) (S, error) {
 	var zero S
+	if ctx.resources == nil {
+		return zero, fmt.Errorf("resource %s: this context belongs to no run", key)
+	}
 	def, ok := ctx.resources.defs[key]
 	if !ok {
 		return zero, fmt.Errorf("resource %s is not bound in this environment", key)

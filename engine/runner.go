@@ -38,6 +38,7 @@ type Runner struct {
 	Events         EventSink       // nil: events are dropped
 	Logger         *zerolog.Logger // for nodes' own log lines; nil: dropped
 	RunID          string          // nil: a new random id per run
+	Progress       Progress        // shows nodes' Context.Progress; nil: dropped
 }
 
 // NewRunID returns a random run id.
@@ -54,6 +55,7 @@ type run struct {
 	sink      EventSink
 	log       zerolog.Logger
 	resources *resourceSet
+	progress  Progress
 	steps     []StepResult // index i written only by node i's worker before it reports
 	outputs   []any        // likewise
 
@@ -70,7 +72,7 @@ type loadedValue struct {
 // Run executes the plan and returns its result; result.Err() tells success.
 func (r *Runner) Run(ctx context.Context, p *Plan) *RunResult {
 	rn := &run{
-		id: r.RunID, plan: p, sink: r.Events, resources: newResourceSet(p.resources),
+		id: r.RunID, plan: p, sink: r.Events, resources: newResourceSet(p.resources), progress: r.Progress,
 		steps: make([]StepResult, len(p.nodes)), outputs: make([]any, len(p.nodes)),
 		loaded: map[string]*loadedValue{},
 	}

@@ -107,9 +107,9 @@ func TestCancelEndsRunPromptly(t *testing.T) {
 		t.Fatalf("run status %s", res.Status)
 	}
 	wantStatuses(t, res, map[string]engine.StepStatus{"x": engine.StepCanceled, "y": engine.StepCanceled, "z": engine.StepCanceled})
-	var ec engine.ExitCoder
-	if !errors.As(res.Err(), &ec) || ec.ExitCode() != engine.ExitRunFailed {
-		t.Errorf("cancelled run must exit non-zero: %v", res.Err())
+	var rf *engine.RunFailedError
+	if !errors.As(res.Err(), &rf) || rf.Status != engine.RunCanceled {
+		t.Errorf("a cancelled run must be a RunFailedError: %v", res.Err())
 	}
 	goleak.VerifyNone(t)
 }

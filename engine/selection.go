@@ -28,7 +28,7 @@ type SelectionTerm struct {
 // panics; a malformed term is an error naming it.
 func ParseSelection(expr string) ([]SelectionTerm, error) {
 	if strings.TrimSpace(expr) == "" {
-		return nil, Usagef("empty selection: expected asset names, e.g. items or items+ (see --help)")
+		return nil, Usagef("empty selection: expected asset names, e.g. NAME or NAME+")
 	}
 	var terms []SelectionTerm
 	for _, raw := range strings.Split(expr, ",") {

@@ -39,8 +39,8 @@ func seed(t *testing.T) string {
 
 func catalog(t *testing.T, dir string, env resources.Environment, jobs ...engine.Job) *engine.Catalog {
 	t.Helper()
-	vars := map[string]string{resources.WarehouseVar: "duckdb://" + dir, resources.HNSnapshotVar: "unused"}
-	res, err := resources.Bind(env, resources.Options{Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }})
+	vars := map[string]string{resources.WarehouseVar: "duckdb://" + dir}
+	res, err := resources.Warehouse(env, "HACKER_NEWS", resources.Options{Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,10 +2,8 @@ package resources
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -14,32 +12,19 @@ import (
 
 	"github.com/assetflow/assetflow/engine"
 	"github.com/assetflow/assetflow/resources/duckdb"
-	"github.com/assetflow/assetflow/resources/hackernews"
 	"github.com/assetflow/assetflow/resources/snowflake"
 	"github.com/assetflow/assetflow/resources/warehouse"
 )
 
-// Schema is the schema the Hacker News tables live in.
-const Schema = "HACKER_NEWS"
+// WarehouseKey is the resource key of the bound warehouse, typed for user code.
+var WarehouseKey = engine.Key[warehouse.Warehouse]("warehouse")
 
-// Resource keys, typed for user code.
-var (
-	WarehouseKey  = engine.Key[warehouse.Warehouse]("warehouse")
-	HackerNewsKey = engine.Key[*hackernews.Client]("hackernews")
-)
-
-// Variables that configure resources.
+// Variables that configure the warehouse.
 const (
-	WarehouseVar     = "ASSETFLOW_WAREHOUSE"      // duckdb:///path (default .assetflow/warehouse) or snowflake://USER@ACCOUNT?...
-	HNURLVar         = "ASSETFLOW_HN_URL"         // the Hacker News API
-	HNSnapshotVar    = "ASSETFLOW_HN_SNAPSHOT"    // a JSON-lines snapshot to replay instead
-	HNConcurrencyVar = "ASSETFLOW_HN_CONCURRENCY" // requests in flight, default 32
-	LockWaitVar      = "ASSETFLOW_LOCK_WAIT"      // how long to wait for a database another process holds, default 10s
-	PasswordVar      = "SYSTEM_SNOWFLAKE_PASSWORD"
+	WarehouseVar = "ASSETFLOW_WAREHOUSE" // duckdb:///path (default .assetflow/warehouse) or snowflake://USER@ACCOUNT?...
+	LockWaitVar  = "ASSETFLOW_LOCK_WAIT" // how long to wait for a database another process holds, default 10s
+	PasswordVar  = "SYSTEM_SNOWFLAKE_PASSWORD"
 )
-
-// DefaultSnapshot is the bundled snapshot `run assets` replays in local.
-const DefaultSnapshot = "testdata/hn/items.jsonl"
 
 // WarehouseSpec describes the bound warehouse without connecting, for dry runs.
 type WarehouseSpec struct {
@@ -50,30 +35,33 @@ type WarehouseSpec struct {
 	Production string // the production database clones are made from
 }
 
-// Options are what the CLI passes to Bind besides the environment.
+// Options are what binding reads besides the environment: variables (nil:
+// the process environment) and the logger resources log to.
 type Options struct {
 	Lookup LookupFunc
 	Log    zerolog.Logger
 }
 
-// Bind returns the resources of the environment. It validates configuration and
-// refuses bad names or a missing password before anything connects.
-func Bind(env Environment, opt Options) (map[string]engine.Resource, error) {
+// Warehouse binds the environment's warehouse under WarehouseKey and the I/O
+// manager that stores each asset as a table of schema in the environment's
+// database (PRODUCTION, or PRODUCTION_CLONE_<PR id> in branch), under
+// engine.DefaultIOManager. In branch the warehouse is guarded: it refuses to
+// write to or drop PRODUCTION. The backend is chosen by ASSETFLOW_WAREHOUSE.
+// Configuration and names are checked here, before anything connects.
+func Warehouse(env Environment, schema string, opt Options) (map[string]engine.Resource, error) {
 	if opt.Lookup == nil {
 		opt.Lookup = os.LookupEnv
 	}
-	wh, err := bindWarehouse(env, opt)
-	if err != nil {
-		return nil, err
+	if err := warehouse.CheckIdent("schema", schema); err != nil {
+		return nil, engine.Usagef("%v", err)
 	}
-	hn, err := bindHackerNews(env, opt)
+	wh, err := bindWarehouse(env, schema, opt)
 	if err != nil {
 		return nil, err
 	}
 	spec := wh.Spec.(WarehouseSpec)
 	return map[string]engine.Resource{
 		WarehouseKey.Name(): wh,
-		"hackernews":        hn,
 		engine.DefaultIOManager: {
 			Description: "stores each asset as a table " + spec.Database + "." + spec.Schema + ".<ASSET>",
 			Settings:    []engine.Setting{{Name: "database", Value: spec.Database}, {Name: "schema", Value: spec.Schema}},
@@ -89,9 +77,9 @@ func Bind(env Environment, opt Options) (map[string]engine.Resource, error) {
 	}, nil
 }
 
-func bindWarehouse(env Environment, opt Options) (engine.Resource, error) {
+func bindWarehouse(env Environment, schema string, opt Options) (engine.Resource, error) {
 	raw, _ := opt.Lookup(WarehouseVar)
-	spec := WarehouseSpec{Database: env.Database(), Schema: Schema, Production: warehouse.Production}
+	spec := WarehouseSpec{Database: env.Database(), Schema: schema, Production: warehouse.Production}
 	guard := func(w warehouse.Warehouse) warehouse.Warehouse {
 		if env.Name == Branch {
 			return warehouse.Guard(w, warehouse.Production)
@@ -213,75 +201,4 @@ func redactURL(raw string) string {
 		return u.String()
 	}
 	return raw
-}
-
-func bindHackerNews(env Environment, opt Options) (engine.Resource, error) {
-	cfg := hackernews.Config{}
-	if v, ok := opt.Lookup(HNConcurrencyVar); ok && v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1024 {
-			return engine.Resource{}, engine.Usagef("%s=%q: expected a number from 1 to 1024", HNConcurrencyVar, v)
-		}
-		cfg.Concurrency = n
-	}
-	apiURL, _ := opt.Lookup(HNURLVar)
-	snapshot, _ := opt.Lookup(HNSnapshotVar)
-	if apiURL == "" && snapshot == "" && env.Name == Local {
-		snapshot = findUpward(DefaultSnapshot)
-	}
-	r := engine.Resource{Settings: []engine.Setting{{Name: "concurrency", Value: strconv.Itoa(max(cfg.Concurrency, 32))}}}
-	if snapshot != "" {
-		r.Description = "the bundled snapshot " + snapshot + ", offline (set " + HNURLVar + "=" + hackernews.DefaultURL + " for the live API)"
-		r.Settings = append(r.Settings, engine.Setting{Name: "snapshot", Value: snapshot})
-		r.Open = func(ctx context.Context, _ engine.Deps) (any, error) {
-			s, err := hackernews.LoadSnapshot(snapshot)
-			if err != nil {
-				return nil, fmt.Errorf("%w (set %s to a snapshot file, or %s for the live API)", err, HNSnapshotVar, HNURLVar)
-			}
-			cfg.Transport, cfg.BaseURL, cfg.Source = s.Transport(), "http://snapshot/v0", "the bundled snapshot "+snapshot
-			return hackernews.New(cfg), nil
-		}
-		return r, nil
-	}
-	if apiURL == "" {
-		apiURL = hackernews.DefaultURL
-	}
-	if u, err := url.Parse(apiURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return engine.Resource{}, engine.Usagef("%s=%q: expected an http(s) URL such as %s", HNURLVar, apiURL, hackernews.DefaultURL)
-	}
-	r.Description = "Hacker News API at " + apiURL
-	r.Settings = append(r.Settings, engine.Setting{Name: "url", Value: apiURL})
-	r.Open = func(ctx context.Context, _ engine.Deps) (any, error) {
-		cfg.BaseURL, cfg.Source = apiURL, r.Description
-		return hackernews.New(cfg), nil
-	}
-	return r, nil
-}
-
-// findUpward returns rel relative to the working folder or the nearest parent
-// that has it, so the bundled snapshot is found from anywhere in the checkout.
-func findUpward(rel string) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return rel
-	}
-	for {
-		p := filepath.Join(dir, rel)
-		if _, err := os.Stat(p); err == nil {
-			if r, err := filepath.Rel(mustGetwd(), p); err == nil {
-				return r
-			}
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return rel
-		}
-		dir = parent
-	}
-}
-
-func mustGetwd() string {
-	wd, _ := os.Getwd()
-	return wd
 }

@@ -1,6 +1,7 @@
-// Package resources binds assetflow's resources for the environment decided at
-// startup: the warehouse (embedded DuckDB by default, Snowflake in production),
-// the warehouse I/O manager, and the Hacker News client.
+// Package resources holds the building blocks a project binds its resources
+// with, for the environment decided at startup: the environment rule, and the
+// warehouse (embedded DuckDB by default, Snowflake in production) with its I/O
+// manager, guarded in branch and named per pull request.
 package resources
 
 import (

@@ -64,12 +64,11 @@ func TestBindRefusesBadConfigurationBeforeConnecting(t *testing.T) {
 		{"password in the URL", map[string]string{"ASSETFLOW_WAREHOUSE": "snowflake://me:hunter2@acct"}, "must not hold a password"},
 		{"missing password variable", map[string]string{"ASSETFLOW_WAREHOUSE": "snowflake://me@acct"}, "SYSTEM_SNOWFLAKE_PASSWORD is not set"},
 		{"bad port", map[string]string{"ASSETFLOW_WAREHOUSE": "snowflake://me@acct?port=x", "SYSTEM_SNOWFLAKE_PASSWORD": "p"}, `snowflake port "x"`},
-		{"bad HN URL", map[string]string{"ASSETFLOW_HN_URL": "ftp://x"}, "expected an http(s) URL"},
-		{"bad concurrency", map[string]string{"ASSETFLOW_HN_CONCURRENCY": "0"}, "expected a number from 1 to 1024"},
+		{"bad lock wait", map[string]string{"ASSETFLOW_LOCK_WAIT": "soon"}, `ASSETFLOW_LOCK_WAIT="soon"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := resources.Bind(local, resources.Options{Lookup: lookup(tc.vars)})
+			_, err := resources.Warehouse(local, "SALES", resources.Options{Lookup: lookup(tc.vars)})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want %q", err, tc.want)
 			}
@@ -82,7 +81,7 @@ func TestBindRefusesBadConfigurationBeforeConnecting(t *testing.T) {
 
 func TestBindShowsSecretsMasked(t *testing.T) {
 	vars := map[string]string{"ASSETFLOW_WAREHOUSE": "snowflake://me@acct?role=R&warehouse=W", "SYSTEM_SNOWFLAKE_PASSWORD": "hunter2"}
-	res, err := resources.Bind(resources.Environment{Name: resources.Prod}, resources.Options{Lookup: lookup(vars)})
+	res, err := resources.Warehouse(resources.Environment{Name: resources.Prod}, "SALES", resources.Options{Lookup: lookup(vars)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 func inProcess(t *testing.T, vars map[string]string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	root := cli.NewRoot(&out, &errOut, func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
+	root := cli.NewRoot(app, &out, &errOut, func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
 	root.SetArgs(args)
 	err = root.ExecuteContext(context.Background())
 	return out.String(), errOut.String(), err

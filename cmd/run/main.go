@@ -1,5 +1,6 @@
-// Command run is assetflow's command line: materialize assets, run jobs, and
-// inspect the graph, in the environment decided at startup.
+// Command run is the Hacker News project on assetflow: its assets (items,
+// comments, stories) and the branch-deployment jobs, with every command of
+// package cli.
 //
 //	run assets                 materialize every asset
 //	run job clone_prod         run a job (branch deployments)
@@ -8,37 +9,21 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
-	"time"
-
-	"github.com/rs/zerolog"
-
+	"github.com/assetflow/assetflow/assets"
 	"github.com/assetflow/assetflow/cli"
 	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/ops"
 )
 
-func main() {
-	zerolog.TimeFieldFormat = time.RFC3339Nano
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := cli.NewRoot(os.Stdout, os.Stderr, os.LookupEnv).ExecuteContext(ctx)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "run: "+err.Error())
-		os.Exit(exitCode(err))
-	}
-}
+var app = cli.App{Name: "run", Definitions: definitions}
 
-// exitCode maps an error to the process status: 2 for bad usage or invalid
-// definitions, 1 for a run that did not succeed or anything else.
-func exitCode(err error) int {
-	var ec engine.ExitCoder
-	if errors.As(err, &ec) {
-		return ec.ExitCode()
+func main() { cli.Main(app) }
+
+// definitions registers the project's assets, jobs and resources explicitly.
+func definitions(env cli.Env) (engine.Definitions, error) {
+	res, err := assets.Resources(env.Environment, env.Options())
+	if err != nil {
+		return engine.Definitions{}, err
 	}
-	return engine.ExitRunFailed
+	return engine.Definitions{Assets: assets.All(), Jobs: ops.Jobs(), Resources: res}, nil
 }

@@ -8,14 +8,13 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/assetflow/assetflow/assets"
 	"github.com/assetflow/assetflow/engine"
 )
 
 // Progress reports a step's progress: on a terminal a line redrawn in place at
 // most every 100 ms; otherwise a PROGRESS log event at most every second. The
 // last unit is always reported.
-func Progress(w io.Writer, terminal bool, log zerolog.Logger) assets.Progress {
+func Progress(w io.Writer, terminal bool, log zerolog.Logger) engine.Progress {
 	every := time.Second
 	if terminal {
 		every = 100 * time.Millisecond

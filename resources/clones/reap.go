@@ -1,4 +1,7 @@
-package ops
+// Package clones decides which pull-request clones of production are stale
+// and drops them: the policy behind `run clones reap` and the reap_stale_clones
+// job. It never drops PRODUCTION, nor a database not recorded as a clone.
+package clones
 
 import (
 	"bufio"
@@ -12,8 +15,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/assetflow/assetflow/engine"
-	"github.com/assetflow/assetflow/resources"
 	"github.com/assetflow/assetflow/resources/warehouse"
 )
 
@@ -134,20 +135,6 @@ func ReadOpenPRs(path string) (map[string]bool, error) {
 	return out, sc.Err()
 }
 
-// ReapConfig configures reap_stale_clones.
-type ReapConfig struct {
-	OlderThan   string  `yaml:"older_than" doc:"drop clones not refreshed for longer, e.g. 14d"`
-	Keep        []int64 `yaml:"keep" doc:"PR ids whose clones are never dropped"`
-	OpenPRsFile string  `yaml:"open_prs_file" doc:"a file listing the open PR ids (one a line); their clones are kept"`
-	DryRun      bool    `yaml:"dry_run" doc:"report what would be dropped, drop nothing"`
-}
-
-// Validate checks the age.
-func (c ReapConfig) Validate() error {
-	_, err := ParseAge(c.OlderThan)
-	return err
-}
-
 // Reap drops the clones Decide marks, logging each verdict. With dryRun it
 // drops nothing.
 func Reap(ctx context.Context, log zerolog.Logger, wh warehouse.Warehouse, rules ReapRules, dryRun bool) ([]Verdict, error) {
@@ -165,34 +152,4 @@ func Reap(ctx context.Context, log zerolog.Logger, wh warehouse.Warehouse, rules
 		}
 	}
 	return verdicts, nil
-}
-
-// ReapStaleClones is the op of the reap_stale_clones job.
-func ReapStaleClones() engine.Op {
-	return engine.Op{
-		Name:        "reap_stale_clones",
-		Description: "drops pull-request clones not refreshed within older_than, except kept and open ones",
-		Resources:   []string{resources.WarehouseKey.Name()},
-		Config:      engine.ConfigOf(ReapConfig{OlderThan: "14d"}),
-		Compute: func(ctx *engine.Context) (any, error) {
-			cfg := engine.Config[ReapConfig](ctx)
-			rules := ReapRules{Keep: map[string]bool{}, Open: map[string]bool{}, Now: time.Now()}
-			rules.OlderThan, _ = ParseAge(cfg.OlderThan)
-			for _, id := range cfg.Keep {
-				rules.Keep[strconv.FormatInt(id, 10)] = true
-			}
-			if cfg.OpenPRsFile != "" {
-				open, err := ReadOpenPRs(cfg.OpenPRsFile)
-				if err != nil {
-					return nil, err
-				}
-				rules.Open = open
-			}
-			wh, err := resources.WarehouseKey.From(ctx)
-			if err != nil {
-				return nil, err
-			}
-			return Reap(ctx, ctx.Log, wh, rules, cfg.DryRun)
-		},
-	}
 }

@@ -1,4 +1,4 @@
-package ops_test
+package clones_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/assetflow/assetflow/internal/sfserver"
-	"github.com/assetflow/assetflow/ops"
+	"github.com/assetflow/assetflow/resources/clones"
 	"github.com/assetflow/assetflow/resources/duckdb"
 	"github.com/assetflow/assetflow/resources/snowflake"
 	"github.com/assetflow/assetflow/resources/warehouse"
@@ -89,12 +89,12 @@ func TestReapStaleClones(t *testing.T) {
 			}
 			impostor("PRODUCTION_CLONE_99")
 
-			clones, err := w.ListClones(ctx)
+			list, err := w.ListClones(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
 			listed := map[string]time.Duration{}
-			for _, v := range ops.Decide(clones, ops.ReapRules{Now: now, OlderThan: 1 << 62}) {
+			for _, v := range clones.Decide(list, clones.ReapRules{Now: now, OlderThan: 1 << 62}) {
 				listed[v.PRID] = v.Age
 			}
 			for pr, age := range ages {
@@ -106,9 +106,9 @@ func TestReapStaleClones(t *testing.T) {
 				t.Error("the clone-named database without a record is not listed")
 			}
 
-			rules := ops.ReapRules{Now: now, OlderThan: 14 * day, Keep: map[string]bool{"43": true}, Open: map[string]bool{"44": true}}
+			rules := clones.ReapRules{Now: now, OlderThan: 14 * day, Keep: map[string]bool{"43": true}, Open: map[string]bool{"44": true}}
 			before, _ := w.ListDatabases(ctx)
-			verdicts, err := ops.Reap(ctx, zerolog.Nop(), w, rules, true)
+			verdicts, err := clones.Reap(ctx, zerolog.Nop(), w, rules, true)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,13 +119,13 @@ func TestReapStaleClones(t *testing.T) {
 			for _, v := range verdicts {
 				actions[v.PRID] = v.Action
 			}
-			want := map[string]string{"40": ops.Drop, "41": ops.Drop, "42": ops.Keep, "43": ops.Keep, "44": ops.Keep, "99": ops.Report}
+			want := map[string]string{"40": clones.Drop, "41": clones.Drop, "42": clones.Keep, "43": clones.Keep, "44": clones.Keep, "99": clones.Report}
 			for pr, a := range want {
 				if actions[pr] != a {
 					t.Errorf("PR %s: %s, want %s", pr, actions[pr], a)
 				}
 			}
-			if _, err := ops.Reap(ctx, zerolog.Nop(), w, rules, false); err != nil {
+			if _, err := clones.Reap(ctx, zerolog.Nop(), w, rules, false); err != nil {
 				t.Fatal(err)
 			}
 			after, _ := w.ListDatabases(ctx)
@@ -138,26 +138,46 @@ func TestReapStaleClones(t *testing.T) {
 
 func TestReapInputs(t *testing.T) {
 	for in, want := range map[string]time.Duration{"14d": 14 * day, "36h": 36 * time.Hour, "90m": 90 * time.Minute, "0d": 0} {
-		if got, err := ops.ParseAge(in); err != nil || got != want {
+		if got, err := clones.ParseAge(in); err != nil || got != want {
 			t.Errorf("%s: %s (%v)", in, got, err)
 		}
 	}
 	for _, bad := range []string{"", "14", "-3d", "two weeks", "1w"} {
-		if _, err := ops.ParseAge(bad); err == nil {
+		if _, err := clones.ParseAge(bad); err == nil {
 			t.Errorf("age %q accepted", bad)
 		}
 	}
-	if _, err := ops.ParsePRIDs("42, 1; DROP"); err == nil {
+	if _, err := clones.ParsePRIDs("42, 1; DROP"); err == nil {
 		t.Error("a PR id with SQL accepted")
 	}
 	path := filepath.Join(t.TempDir(), "open.txt")
 	os.WriteFile(path, []byte("# open pull requests\n42\n43, 44\n\n"), 0o644)
-	open, err := ops.ReadOpenPRs(path)
+	open, err := clones.ReadOpenPRs(path)
 	if err != nil || len(open) != 3 || !open["44"] {
 		t.Errorf("open %v (%v)", open, err)
 	}
 	os.WriteFile(path, []byte("42\nmain\n"), 0o644)
-	if _, err := ops.ReadOpenPRs(path); err == nil || !strings.Contains(err.Error(), "line 2") {
+	if _, err := clones.ReadOpenPRs(path); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("bad open PRs file: %v", err)
 	}
+}
+
+var items = warehouse.TableRef{Database: warehouse.Production, Schema: "SALES", Table: "ORDERS"}
+
+// seed returns a warehouse folder whose PRODUCTION holds one table.
+func seed(t *testing.T) string {
+	dir := t.TempDir()
+	w, err := duckdb.Open(context.Background(), duckdb.Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl := warehousetest.Sample(1, 25)
+	defer tbl.Release()
+	if err := w.WriteTable(context.Background(), items, tbl); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
