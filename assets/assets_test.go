@@ -17,10 +17,10 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/assetflow/assetflow/assets"
+	"github.com/assetflow/assetflow/assets/hackernews"
 	"github.com/assetflow/assetflow/engine"
 	"github.com/assetflow/assetflow/resources"
 	"github.com/assetflow/assetflow/resources/duckdb"
-	"github.com/assetflow/assetflow/resources/hackernews"
 	"github.com/assetflow/assetflow/resources/warehouse"
 	"github.com/assetflow/assetflow/resources/warehouse/warehousetest"
 )

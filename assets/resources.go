@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/assetflow/assetflow/assets/hackernews"
 	"github.com/assetflow/assetflow/engine"
 	"github.com/assetflow/assetflow/resources"
-	"github.com/assetflow/assetflow/resources/hackernews"
 )
 
 // Schema is the schema the Hacker News tables live in.

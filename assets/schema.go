@@ -7,7 +7,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
-	"github.com/assetflow/assetflow/resources/hackernews"
+	"github.com/assetflow/assetflow/assets/hackernews"
 	"github.com/assetflow/assetflow/resources/warehouse"
 )
 

@@ -15,9 +15,9 @@ import (
 	"github.com/apache/arrow/go/v15/parquet/compress"
 	"github.com/apache/arrow/go/v15/parquet/pqarrow"
 
+	"github.com/assetflow/assetflow/assets/hackernews"
 	"github.com/assetflow/assetflow/internal/memstat"
 	"github.com/assetflow/assetflow/resources/duckdb"
-	"github.com/assetflow/assetflow/resources/hackernews"
 	"github.com/assetflow/assetflow/resources/warehouse"
 	"github.com/assetflow/assetflow/resources/warehouse/warehousetest"
 )

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/assetflow/assetflow/resources/hackernews"
+	"github.com/assetflow/assetflow/assets/hackernews"
 )
 
 // faultyAPI answers item 2 badly the first `faults` times, then well.

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/assetflow/assetflow/resources/hackernews"
+	"github.com/assetflow/assetflow/assets/hackernews"
 )
 
 // BenchmarkFetch fetches 2,000 items from a local server that answers each

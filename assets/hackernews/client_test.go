@@ -14,7 +14,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/assetflow/assetflow/resources/hackernews"
+	"github.com/assetflow/assetflow/assets/hackernews"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -3,7 +3,7 @@ package hackernews_test
 import (
 	"testing"
 
-	"github.com/assetflow/assetflow/resources/hackernews"
+	"github.com/assetflow/assetflow/assets/hackernews"
 )
 
 // FuzzDecodeItem: any answer is an item with the id asked, null, or an error;
