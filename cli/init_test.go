@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/assetflow/assetflow/cli"
+	"github.com/assetflow/assetflow/internal/sfserver"
 )
 
 // runInit runs `run init` in process.
@@ -92,6 +94,22 @@ func TestInitScaffoldsAWorkingProject(t *testing.T) {
 	}
 	if runs := goCmd(t, dir, time.Minute, bin, "runs"); !strings.Contains(runs, "SUCCESS") {
 		t.Errorf("runs:\n%s", runs)
+	}
+	// The same binary on the Snowflake backend, against the local double.
+	srv, err := sfserver.Start(context.Background(), sfserver.Config{Dir: filepath.Join(t.TempDir(), "sf"),
+		Users: map[string]string{"CI": "pw"}, Databases: []string{"PRODUCTION"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	sfCtx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	sf := exec.CommandContext(sfCtx, bin, "assets", "--log-format", "json")
+	sf.Dir = dir
+	sf.Env = append(os.Environ(), "SYSTEM_SNOWFLAKE_PASSWORD=pw", "ASSETFLOW_ENV=prod",
+		fmt.Sprintf("ASSETFLOW_WAREHOUSE=snowflake://CI@local?host=127.0.0.1&port=%d&protocol=http", srv.Port()))
+	if out, err := sf.CombinedOutput(); err != nil || !strings.Contains(string(out), "PRODUCTION.SALES_FLOW.DAILY_EVENTS: 14 rows") {
+		t.Errorf("assets on Snowflake: %v\n%s", err, out)
 	}
 	test := goCmd(t, dir, 5*time.Minute, "go", "test", "-count=1", "-v", "./...")
 	for _, want := range []string{"--- PASS: TestEventsReadsTheBundledCSV", "--- PASS: TestDailyEventsAddsUpEachDay"} {
