@@ -64,7 +64,11 @@ It works offline on the embedded warehouse: cd DIR && go run . assets`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := filepath.Clean(args[0])
 			if name == "" {
-				name = strings.ToLower(filepath.Base(dir))
+				abs, err := filepath.Abs(dir)
+				if err != nil {
+					return engine.Usagef("init: %q: %v", dir, err)
+				}
+				name = strings.ToLower(filepath.Base(abs))
 			}
 			if !namePattern.MatchString(name) {
 				return engine.Usagef("init: project name %q: expected a lower-case letter, then letters, digits, - or _ (set --name)", name)
@@ -119,13 +123,23 @@ It works offline on the embedded warehouse: cd DIR && go run . assets`,
 }
 
 // writeScaffold renders every template into a temporary folder beside dir and
-// renames it into place, so dir is either whole or untouched.
+// renames it into place, so a new dir is either whole or absent. An existing
+// empty dir (such as ".") receives the rendered entries one by one.
 func writeScaffold(dir string, data scaffoldData) error {
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		return engine.Usagef("init: %s already exists and is not empty: choose a new folder", dir)
-	} else if err != nil && !os.IsNotExist(err) {
+	exists := false
+	if entries, err := os.ReadDir(dir); err == nil {
+		if len(entries) > 0 {
+			return engine.Usagef("init: %s already exists and is not empty: choose a new folder", dir)
+		}
+		exists = true
+	} else if !os.IsNotExist(err) {
 		return fmt.Errorf("init: %w", err)
 	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	dir = abs
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("init: %w", err)
@@ -161,10 +175,19 @@ func writeScaffold(dir string, data scaffoldData) error {
 	if err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return fmt.Errorf("init: %w", err)
+	if exists {
+		entries, err := os.ReadDir(tmp)
+		if err != nil {
+			return fmt.Errorf("init: %w", err)
+		}
+		for _, e := range entries {
+			if err := os.Rename(filepath.Join(tmp, e.Name()), filepath.Join(dir, e.Name())); err != nil {
+				return fmt.Errorf("init: %w", err)
+			}
+		}
+		return nil
 	}
-	if err := os.Remove(dir); err != nil && !os.IsNotExist(err) { // an empty folder only
+	if err := os.Chmod(tmp, 0o755); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
 	if err := os.Rename(tmp, dir); err != nil {

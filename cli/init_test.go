@@ -186,4 +186,19 @@ func TestInitRefusals(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(empty, "main.go")); err != nil {
 		t.Error("empty folder not filled")
 	}
+	// "." names the project after the current folder.
+	dot := filepath.Join(base, "dot-proj")
+	if err := os.Mkdir(dot, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dot)
+	if code, out, errOut := runInit(t, ".", "--no-tidy"); code != 0 || !strings.Contains(out, "schema DOT_PROJ") {
+		t.Fatalf("init .: exit %d: %s%s", code, out, errOut)
+	}
+	if main, err := os.ReadFile(filepath.Join(dot, "main.go")); err != nil || !strings.Contains(string(main), `Name: "dot-proj"`) {
+		t.Errorf("init . wrote main.go %q, %v", main, err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(base, ".*init-*")); len(left) != 0 {
+		t.Errorf("temporary folders left: %v", left)
+	}
 }
