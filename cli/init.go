@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"text/template"
 
@@ -91,7 +92,13 @@ It works offline on the embedded warehouse: cd DIR && go run . assets`,
 				if _, err := os.Stat(filepath.Join(abs, "go.mod")); err != nil {
 					return engine.Usagef("--assetflow %q: no go.mod there: expected a checkout of assetflow", replace)
 				}
+				if strings.ContainsAny(abs, "\n\r") {
+					return engine.Usagef("--assetflow %q: a path with a line break cannot go in go.mod", replace)
+				}
 				replace = abs
+				if strings.ContainsAny(abs, " \t\"'`\\") {
+					replace = strconv.Quote(abs) // go.mod's quoted path syntax
+				}
 			}
 			data := scaffoldData{Name: name, Module: module, Schema: ident, Group: strings.ToLower(ident),
 				GoVersion: goVersion(), Version: frameworkVersion(), ArrowVersion: depVersion("github.com/apache/arrow/go/v15", "v15.0.2"),

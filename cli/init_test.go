@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -200,5 +201,35 @@ func TestInitRefusals(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(base, ".*init-*")); len(left) != 0 {
 		t.Errorf("temporary folders left: %v", left)
+	}
+}
+
+// A checkout path with a space still makes a go.mod the go tool reads.
+func TestInitReplaceWithASpace(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go tool")
+	}
+	checkout, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := t.TempDir()
+	link := filepath.Join(base, "my checkout")
+	if err := os.Symlink(checkout, link); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(base, "proj")
+	if code, _, errOut := runInit(t, dir, "--assetflow", link, "--no-tidy"); code != 0 {
+		t.Fatalf("init: exit %d: %s", code, errOut)
+	}
+	out := goCmd(t, dir, time.Minute, "go", "mod", "edit", "-json")
+	var mod struct {
+		Replace []struct{ New struct{ Path string } }
+	}
+	if err := json.Unmarshal([]byte(out), &mod); err != nil {
+		t.Fatal(err)
+	}
+	if len(mod.Replace) != 1 || mod.Replace[0].New.Path != link {
+		t.Errorf("replace %+v, want %q", mod.Replace, link)
 	}
 }
