@@ -6,6 +6,7 @@ package snowflake
 
 import (
 	"context"
+	"crypto/rsa"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -22,15 +23,19 @@ import (
 	"github.com/assetflow/assetflow/resources/warehouse"
 )
 
-// Config says how to reach an account. Password must come from the environment.
+// Config says how to reach an account and sign in: with PrivateKey (key-pair
+// sign-in, authenticator SNOWFLAKE_JWT) when it is set, else with Password.
+// Secrets must come from the environment.
 type Config struct {
-	Account   string
-	User      string
-	Password  string
-	Role      string
-	Warehouse string
-	Database  string // session default; every statement names its database anyway
-	Schema    string
+	Account    string
+	User       string
+	Password   string
+	PrivateKey *rsa.PrivateKey // signs the JWT of key-pair sign-in
+	KeySource  string          // where the key came from, for display: "file PATH" or "variable NAME"
+	Role       string
+	Warehouse  string
+	Database   string // session default; every statement names its database anyway
+	Schema     string
 	// Host, Port and Protocol point the driver somewhere other than
 	// <account>.snowflakecomputing.com, such as a local test server.
 	Host     string
@@ -46,9 +51,16 @@ type Config struct {
 // Settings lists the configuration for display, the password as a secret.
 func (c Config) Settings() []engine.Setting {
 	s := []engine.Setting{{Name: "backend", Value: "snowflake"}, {Name: "account", Value: c.Account},
-		{Name: "user", Value: c.User}, {Name: "password", Value: c.Password, Secret: true},
-		{Name: "role", Value: c.Role}, {Name: "warehouse", Value: c.Warehouse},
-		{Name: "database", Value: c.Database}, {Name: "schema", Value: c.Schema}}
+		{Name: "user", Value: c.User}}
+	if c.PrivateKey != nil {
+		s = append(s, engine.Setting{Name: "authenticator", Value: "SNOWFLAKE_JWT"},
+			engine.Setting{Name: "private_key", Value: c.KeySource})
+	} else {
+		s = append(s, engine.Setting{Name: "authenticator", Value: "SNOWFLAKE (password)"},
+			engine.Setting{Name: "password", Value: c.Password, Secret: true})
+	}
+	s = append(s, []engine.Setting{{Name: "role", Value: c.Role}, {Name: "warehouse", Value: c.Warehouse},
+		{Name: "database", Value: c.Database}, {Name: "schema", Value: c.Schema}}...)
 	if c.Host != "" {
 		s = append(s, engine.Setting{Name: "host", Value: fmt.Sprintf("%s://%s:%d", c.Protocol, c.Host, c.Port)})
 	}
@@ -88,6 +100,9 @@ func Open(ctx context.Context, cfg Config) (*Warehouse, error) {
 		Warehouse: cfg.Warehouse, Database: cfg.Database, Schema: cfg.Schema, Host: cfg.Host, Port: cfg.Port,
 		Protocol: cfg.Protocol, Params: map[string]*string{}, Application: "assetflow",
 		LoginTimeout: cfg.LoginTimeout, RequestTimeout: cfg.RequestTimeout, DisableTelemetry: true}
+	if cfg.PrivateKey != nil {
+		dc.Authenticator, dc.PrivateKey, dc.Password = sf.AuthTypeJwt, cfg.PrivateKey, ""
+	}
 	quietDriver.Do(func() { _ = sf.GetLogger().SetLogLevel("fatal") }) // errors are returned, and reported once, by us
 	db := sql.OpenDB(sf.NewConnector(sf.SnowflakeDriver{}, dc))
 	if err := db.PingContext(ctx); err != nil {
@@ -104,7 +119,10 @@ func describe(err error, cfg Config) string {
 		switch se.Number {
 		case 390100:
 			return fmt.Sprintf("login failed for user %s: incorrect username or password", cfg.User)
-		case 390144, 390201, 390189:
+		case 390144:
+			return fmt.Sprintf("key-pair sign-in refused for user %s: JWT token is invalid (check that the public key registered with "+
+				"ALTER USER %s SET RSA_PUBLIC_KEY matches the private key, that the account name is right, and the clock)", cfg.User, cfg.User)
+		case 390201, 390189:
 			return fmt.Sprintf("login refused: %s", se.Message)
 		}
 		return fmt.Sprintf("%d: %s", se.Number, se.Message)

@@ -19,8 +19,8 @@ import (
 )
 
 // WriteTable inserts the rows, in batches of bound parameters inside one
-// transaction, into a raw staging table; converts lists from JSON into a
-// staging table of the final types; and swaps that into place.
+// transaction, into a raw load table, then replaces the table with them
+// (converting lists from JSON) in one grant-keeping statement: replaceTable.
 func (w *Warehouse) WriteTable(ctx context.Context, ref warehouse.TableRef, t arrow.Table) error {
 	if err := ref.Check(); err != nil {
 		return err
@@ -34,17 +34,12 @@ func (w *Warehouse) WriteTable(ctx context.Context, ref warehouse.TableRef, t ar
 		return fmt.Errorf("write %s: %w", ref, err)
 	}
 	defer conn.Close()
-	suffix := randomSuffix()
-	raw, staging := ref, ref
-	raw.Table = "_AF_RAW_" + ref.Table + "_" + suffix
-	staging.Table = "_AF_STAGING_" + ref.Table + "_" + suffix
-	defer func() { // whatever happened, leave no staging table behind
-		bg := context.WithoutCancel(ctx)
-		_, _ = conn.ExecContext(bg, dropTableSQL(raw))
-		_, _ = conn.ExecContext(bg, dropTableSQL(staging))
+	raw := ref
+	raw.Table = "_AF_RAW_" + ref.Table + "_" + randomSuffix()
+	defer func() { // whatever happened, leave no load table behind
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), dropTableSQL(raw))
 	}()
-	steps := []string{createSchemaSQL(ref.Database, ref.Schema), createTableSQL(raw, cols, loadType)}
-	for _, s := range steps {
+	for _, s := range []string{createSchemaSQL(ref.Database, ref.Schema), createTableSQL(raw, cols, loadType)} {
 		if _, err := conn.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("write %s: %w", ref, err)
 		}
@@ -52,19 +47,8 @@ func (w *Warehouse) WriteTable(ctx context.Context, ref warehouse.TableRef, t ar
 	if err := w.insertRows(ctx, conn, raw, cols, t); err != nil {
 		return fmt.Errorf("write %s: %w", ref, err)
 	}
-	if _, err := conn.ExecContext(ctx, convertSQL(staging, raw, cols)); err != nil {
+	if err := replaceTable(ctx, conn, ref, selectConvertedSQL(raw, cols)); err != nil {
 		return fmt.Errorf("write %s: %w", ref, err)
-	}
-	info, err := w.TableInfo(ctx, ref)
-	if err != nil {
-		return err
-	}
-	swap := renameSQL(staging, ref)
-	if info.Exists {
-		swap = swapSQL(ref, staging) // the old table ends as staging, dropped above
-	}
-	if _, err := conn.ExecContext(ctx, swap); err != nil {
-		return fmt.Errorf("write %s: swap: %w", ref, err)
 	}
 	return nil
 }
