@@ -60,6 +60,7 @@ type Server struct {
 	expiredMasters map[string]bool     // master tokens that have expired
 	grants         *grantStore         // privileges granted to roles, following their objects
 	tokens         tokenFaults         // the switchable token-expiry fault
+	stmtFault      statementFault      // statements made to fail
 }
 
 // session is one logged-in client: its own DuckDB connection, so BEGIN and
@@ -217,7 +218,7 @@ func (s *Server) closeSession(w http.ResponseWriter, r *http.Request) {
 		delete(s.masters, sess.masterToken)
 		s.mu.Unlock()
 		sess.mu.Lock()
-		sess.conn.Close()
+		endSession(r.Context(), sess)
 		sess.mu.Unlock()
 	}
 	writeOK(w, nil)

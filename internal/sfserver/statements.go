@@ -46,6 +46,9 @@ func (s *Server) run(ctx context.Context, sess *session, req queryRequest) (*que
 	if err := commitBeforeDDL(ctx, sess, stmt); err != nil {
 		return nil, err
 	}
+	if err := s.stmtFault.injected(stmt); err != nil {
+		return nil, err
+	}
 	if d, ok, err := s.runAccess(ctx, sess, stmt); ok {
 		return d, err
 	}

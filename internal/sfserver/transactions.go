@@ -68,3 +68,14 @@ func (s *Server) createSchema(ctx context.Context, sess *session, stmt string) (
 	}
 	return d, err
 }
+
+// endSession rolls back the transaction a closing session left open, as an
+// account does at logout, and gives its connection back: the next session
+// must not inherit it.
+func endSession(ctx context.Context, sess *session) {
+	if sess.inTx {
+		_, _ = sess.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		sess.inTx = false
+	}
+	sess.conn.Close()
+}

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sf "github.com/snowflakedb/gosnowflake"
@@ -71,8 +72,9 @@ var quietDriver sync.Once
 
 // Warehouse is the Snowflake implementation of warehouse.Warehouse.
 type Warehouse struct {
-	cfg Config
-	db  *sql.DB
+	cfg       Config
+	db        *sql.DB
+	resignIns atomic.Int64 // see retryGone
 }
 
 var _ warehouse.Warehouse = (*Warehouse)(nil)
@@ -142,7 +144,11 @@ func (w *Warehouse) Backend() string { return "snowflake" }
 
 // Exec runs one statement with bound arguments.
 func (w *Warehouse) Exec(ctx context.Context, stmt string, args ...any) error {
-	if _, err := w.db.ExecContext(ctx, stmt, args...); err != nil {
+	err := w.retryGone(ctx, func() error {
+		_, err := w.db.ExecContext(ctx, stmt, args...)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("snowflake: %w", err)
 	}
 	return nil

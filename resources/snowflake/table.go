@@ -21,6 +21,8 @@ import (
 // WriteTable inserts the rows, in batches of bound parameters inside one
 // transaction, into a raw load table, then replaces the table with them
 // (converting lists from JSON) in one grant-keeping statement: replaceTable.
+// A session that expires for good in the middle is replaced by a new sign-in
+// and the write starts again (retryGone).
 func (w *Warehouse) WriteTable(ctx context.Context, ref warehouse.TableRef, t arrow.Table) error {
 	if err := ref.Check(); err != nil {
 		return err
@@ -29,6 +31,17 @@ func (w *Warehouse) WriteTable(ctx context.Context, ref warehouse.TableRef, t ar
 	if err != nil {
 		return fmt.Errorf("write %s: %w", ref, err)
 	}
+	var leftovers []warehouse.TableRef
+	err = w.retryGone(ctx, func() error { return w.writeTable(ctx, ref, cols, t, &leftovers) })
+	for _, raw := range leftovers { // load tables a dead session could not drop
+		_, _ = w.db.ExecContext(context.WithoutCancel(ctx), dropTableSQL(raw))
+	}
+	return err
+}
+
+// writeTable is one attempt of WriteTable, on one session. A load table it
+// cannot drop is added to leftovers.
+func (w *Warehouse) writeTable(ctx context.Context, ref warehouse.TableRef, cols []warehouse.Column, t arrow.Table, leftovers *[]warehouse.TableRef) error {
 	conn, err := w.db.Conn(ctx) // one session: one transaction, one context
 	if err != nil {
 		return fmt.Errorf("write %s: %w", ref, err)
@@ -37,7 +50,9 @@ func (w *Warehouse) WriteTable(ctx context.Context, ref warehouse.TableRef, t ar
 	raw := ref
 	raw.Table = "_AF_RAW_" + ref.Table + "_" + randomSuffix()
 	defer func() { // whatever happened, leave no load table behind
-		_, _ = conn.ExecContext(context.WithoutCancel(ctx), dropTableSQL(raw))
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), dropTableSQL(raw)); sessionGone(err) {
+			*leftovers = append(*leftovers, raw)
+		}
 	}()
 	for _, s := range []string{createSchemaSQL(ref.Database, ref.Schema), createTableSQL(raw, cols, loadType)} {
 		if _, err := conn.ExecContext(ctx, s); err != nil {
