@@ -33,10 +33,12 @@ type Config struct {
 	Password   string
 	PrivateKey *rsa.PrivateKey // signs the JWT of key-pair sign-in
 	KeySource  string          // where the key came from, for display: "file PATH" or "variable NAME"
-	Role       string
-	Warehouse  string
-	Database   string // session default; every statement names its database anyway
-	Schema     string
+	// Credentials says which variables user, role and secret came from, for display.
+	Credentials string
+	Role        string
+	Warehouse   string
+	Database    string // session default; every statement names its database anyway
+	Schema      string
 	// Host, Port and Protocol point the driver somewhere other than
 	// <account>.snowflakecomputing.com, such as a local test server.
 	Host     string
@@ -53,6 +55,9 @@ type Config struct {
 func (c Config) Settings() []engine.Setting {
 	s := []engine.Setting{{Name: "backend", Value: "snowflake"}, {Name: "account", Value: c.Account},
 		{Name: "user", Value: c.User}}
+	if c.Credentials != "" {
+		s = append(s, engine.Setting{Name: "credentials", Value: c.Credentials})
+	}
 	if c.PrivateKey != nil {
 		s = append(s, engine.Setting{Name: "authenticator", Value: "SNOWFLAKE_JWT"},
 			engine.Setting{Name: "private_key", Value: c.KeySource})
