@@ -22,7 +22,7 @@ var (
 	reCreateWH      = regexp.MustCompile(`(?is)^CREATE\s+(?:OR\s+REPLACE\s+)?WAREHOUSE\s+(?:IF\s+NOT\s+EXISTS\s+)?` + ident + `(\s.*)?$`)
 	reUseRole       = regexp.MustCompile(`(?is)^USE\s+ROLE\s+(` + ident + `)$`)
 	reGrantRole     = regexp.MustCompile(`(?is)^(GRANT|REVOKE)\s+ROLE\s+(` + ident + `)\s+(?:TO|FROM)\s+(ROLE|USER)\s+(` + ident + `)$`)
-	reGrant         = regexp.MustCompile(`(?is)^(GRANT|REVOKE)\s+` + privList + `\s+ON\s+(.+?)\s+(?:TO|FROM)\s+ROLE\s+(` + ident + `)(?:\s+WITH\s+GRANT\s+OPTION)?$`)
+	reGrant         = regexp.MustCompile(`(?is)^(GRANT|REVOKE)\s+` + privList + `\s+ON\s+(.+?)\s+(?:TO|FROM)\s+ROLE\s+(` + ident + `)(?:\s+WITH\s+GRANT\s+OPTION|\s+(?:COPY|REVOKE)\s+CURRENT\s+GRANTS)?$`)
 	reOnAllOrFuture = regexp.MustCompile(`(?is)^(ALL|FUTURE)\s+(TABLES|SCHEMAS|VIEWS)\s+IN\s+(SCHEMA|DATABASE)\s+(` + qname + `)$`)
 	reOnObject      = regexp.MustCompile(`(?is)^(DATABASE|SCHEMA|TABLE|VIEW|WAREHOUSE)\s+(` + qname + `)$`)
 	reShowGrantsTo  = regexp.MustCompile(`(?is)^SHOW\s+GRANTS\s+TO\s+(ROLE|USER)\s+(` + ident + `)$`)

@@ -49,10 +49,18 @@ type grantStore struct {
 }
 
 func newGrantStore() *grantStore {
-	return &grantStore{roles: map[string]bool{"PUBLIC": true}, userRoles: map[string][]string{}}
+	roles := map[string]bool{}
+	for _, r := range systemRoles { // the roles every account has
+		roles[r] = true
+	}
+	return &grantStore{roles: roles, userRoles: map[string][]string{}}
 }
 
-// add grants a privilege unless the role already has it.
+// systemRoles exist on every account.
+var systemRoles = []string{"ACCOUNTADMIN", "SECURITYADMIN", "USERADMIN", "SYSADMIN", "PUBLIC"}
+
+// add grants a privilege unless the role already has it. OWNERSHIP moves: an
+// object has one owner.
 func (g *grantStore) add(gr grant) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -60,6 +68,11 @@ func (g *grantStore) add(gr grant) {
 }
 
 func (g *grantStore) addLocked(gr grant) {
+	if gr.privilege == "OWNERSHIP" {
+		g.grants = slices.DeleteFunc(g.grants, func(x grant) bool {
+			return x.privilege == "OWNERSHIP" && x.on == gr.on && x.name == gr.name && x.role != gr.role
+		})
+	}
 	for _, x := range g.grants {
 		if x.privilege == gr.privilege && x.on == gr.on && x.name == gr.name && x.role == gr.role {
 			return
