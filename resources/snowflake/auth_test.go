@@ -192,6 +192,7 @@ func TestParsePrivateKey(t *testing.T) {
 		{"wrong passphrase", enc, []byte("wrong-passphrase"), "cannot decrypt it: wrong passphrase"},
 		{"no passphrase", enc, nil, "the key is encrypted and no passphrase is set"},
 		{"EC key", read("ec_key.p8"), nil, "needs an RSA key"},
+		{"legacy PEM encryption", read("legacy_encrypted.pem"), []byte(passphrase), "legacy PEM encryption is not supported: convert it with openssl pkcs8"},
 		{"1024 bits", read("small_key.p8"), nil, "has 1024 bits; Snowflake requires at least 2048"},
 		{"not PEM", []byte("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"), nil, "not a PEM key"},
 		{"public key", []byte("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"), nil, `type "PUBLIC KEY" is not a private key`},
@@ -230,4 +231,16 @@ func TestSettingsHideSecrets(t *testing.T) {
 	if strings.Contains(all.String(), "hunter2-secret") || !strings.Contains(all.String(), "password=***") {
 		t.Errorf("settings %s", all.String())
 	}
+}
+
+// The whole warehouse suite passes with key-pair sign-in.
+func TestSuiteWithKeyPair(t *testing.T) {
+	warehousetest.Run(t, func(t *testing.T) warehouse.Warehouse {
+		_, cfg := keyServer(t, nil)
+		w, err := snowflake.Open(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	})
 }

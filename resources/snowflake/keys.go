@@ -50,7 +50,7 @@ func ParsePrivateKey(text, passphrase []byte, source string) (*rsa.PrivateKey, e
 	case "PRIVATE KEY":
 		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
 	case "RSA PRIVATE KEY":
-		if x509.IsEncryptedPEMBlock(block) { //nolint:staticcheck // detecting, not decrypting, legacy PEM encryption
+		if strings.Contains(block.Headers["Proc-Type"], "ENCRYPTED") { // legacy RFC 1423 encryption
 			return fail("legacy PEM encryption is not supported: convert it with openssl pkcs8 -topk8 -v2 aes256")
 		}
 		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
