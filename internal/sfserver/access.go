@@ -121,7 +121,11 @@ func (s *Server) setUser(name, verb, props string) (*queryData, error) {
 			if err != nil {
 				return nil, &sqlError{code: "002041", state: stateSyntax, msg: "Invalid RSA public key: " + err.Error()}
 			}
-			u.keys[map[bool]int{false: 0, true: 1}[strings.HasSuffix(strings.ToUpper(m[1]), "_2")]] = k
+			slot := 0
+			if strings.HasSuffix(strings.ToUpper(m[1]), "_2") {
+				slot = 1
+			}
+			u.keys[slot] = k
 		case "PASSWORD":
 			u.password = v
 		case "DEFAULT_ROLE":

@@ -142,6 +142,16 @@ func TestCopyGrants(t *testing.T) {
 	same(t, "future grants", future, "SELECT>AUDITOR")
 	mustExec(t, db, "REVOKE SELECT ON TABLE PRODUCTION.HACKER_NEWS.ITEMS FROM ROLE AUDITOR")
 	same(t, "revoked", grantsOn(t, db, "PRODUCTION.HACKER_NEWS.ITEMS"), "OWNERSHIP>LOADER")
+	// A schema-level future grant takes precedence over the database's.
+	mustExec(t, db, "GRANT INSERT ON FUTURE TABLES IN DATABASE PRODUCTION TO ROLE READER",
+		"GRANT USAGE ON FUTURE SCHEMAS IN DATABASE PRODUCTION TO ROLE READER",
+		"CREATE TABLE PRODUCTION.HACKER_NEWS.NEW1 (id BIGINT)", "CREATE SCHEMA PRODUCTION.OTHER",
+		"CREATE TABLE PRODUCTION.OTHER.NEW2 (id BIGINT)")
+	same(t, "schema-level future grant", grantsOn(t, db, "PRODUCTION.HACKER_NEWS.NEW1"), "OWNERSHIP>LOADER", "SELECT>AUDITOR")
+	same(t, "database-level future grant", grantsOn(t, db, "PRODUCTION.OTHER.NEW2"), "INSERT>READER", "OWNERSHIP>LOADER")
+	same(t, "future schema grant", showGrants(t, db, "SHOW GRANTS ON SCHEMA PRODUCTION.OTHER", func(r map[string]string) string {
+		return r["privilege"] + ">" + r["grantee_name"]
+	}), "OWNERSHIP>LOADER", "USAGE>READER")
 	if _, err := db.Exec("GRANT SELECT ON TABLE PRODUCTION.HACKER_NEWS.ITEMS TO ROLE NOBODY"); err == nil ||
 		!strings.Contains(err.Error(), "Role 'NOBODY' does not exist") {
 		t.Errorf("grant to a missing role: %v", err)

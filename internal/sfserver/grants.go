@@ -103,14 +103,33 @@ func (g *grantStore) createTable(name, owner string, copyGrants bool) {
 		return isTable(x.on) && x.name == name && (!copyGrants || x.privilege == "OWNERSHIP")
 	})
 	if !copyGrants {
+		// Schema-level future grants, if the schema has any for tables, take
+		// precedence over the database's, which are then ignored.
 		schema := parentOf(name)
+		in := parentOf(schema)
+		if slices.ContainsFunc(g.future, func(f futureGrant) bool { return f.on == "TABLE" && f.in == schema }) {
+			in = schema
+		}
 		for _, f := range g.future {
-			if f.on == "TABLE" && (f.in == schema || f.in == parentOf(schema)) {
+			if f.on == "TABLE" && f.in == in {
 				g.addLocked(grant{privilege: f.privilege, on: "TABLE", name: name, role: f.role, grantedBy: "SYSADMIN"})
 			}
 		}
 	}
 	g.addLocked(grant{privilege: "OWNERSHIP", on: "TABLE", name: name, role: owner, grantedBy: owner})
+}
+
+// createSchema records a new schema: its owner, and the database's future
+// grants on schemas.
+func (g *grantStore) createSchema(name, owner string) {
+	g.own("SCHEMA", name, owner)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, f := range g.future {
+		if f.on == "SCHEMA" && f.in == parentOf(name) {
+			g.addLocked(grant{privilege: f.privilege, on: "SCHEMA", name: name, role: f.role, grantedBy: "SYSADMIN"})
+		}
+	}
 }
 
 // own records a role's ownership of a new database or schema, unless it has an owner.
@@ -157,9 +176,15 @@ func (g *grantStore) drop(on, name string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.grants = slices.DeleteFunc(g.grants, func(x grant) bool {
-		return (x.on == on || isTable(x.on) && isTable(on)) && x.name == name || on != "TABLE" && strings.HasPrefix(x.name, name+".") && x.on != "ROLE"
+		switch {
+		case x.name == name:
+			return x.on == on || isTable(x.on) && isTable(on)
+		case on == "DATABASE" || on == "SCHEMA": // and everything in it
+			return x.on != "ROLE" && x.on != "ACCOUNT" && x.on != "WAREHOUSE" && strings.HasPrefix(x.name, name+".")
+		}
+		return false
 	})
-	if on != "TABLE" {
+	if on == "DATABASE" || on == "SCHEMA" {
 		g.future = slices.DeleteFunc(g.future, func(f futureGrant) bool { return f.in == name || strings.HasPrefix(f.in, name+".") })
 	}
 }

@@ -64,7 +64,7 @@ func (s *Server) createSchema(ctx context.Context, sess *session, stmt string) (
 	}
 	d, err := s.exec(ctx, sess, stmt, stmt)
 	if err == nil && !existed {
-		s.grants.own("SCHEMA", name, sess.role)
+		s.grants.createSchema(name, sess.role)
 	}
 	return d, err
 }
