@@ -2,7 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"os"
 
+	"github.com/assetflow/assetflow/engine"
 	"github.com/assetflow/assetflow/resources"
 )
 
@@ -25,4 +30,25 @@ func (c *cli) checkAccess(ctx context.Context, env resources.Environment) error 
 	}
 	c.printf("  ok\n")
 	return nil
+}
+
+// devPublicKeys reads the --public-key of `run dev snowflake-server`.
+func devPublicKeys(user, file string) (map[string]*rsa.PublicKey, error) {
+	if file == "" {
+		return nil, nil
+	}
+	text, err := os.ReadFile(file)
+	if err != nil {
+		return nil, engine.Usagef("--public-key: %v", err)
+	}
+	block, _ := pem.Decode(text)
+	if block == nil || block.Type != "PUBLIC KEY" {
+		return nil, engine.Usagef("--public-key %s: expected a PEM PUBLIC KEY (openssl rsa -in key.p8 -pubout)", file)
+	}
+	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+	k, ok := pub.(*rsa.PublicKey)
+	if err != nil || !ok {
+		return nil, engine.Usagef("--public-key %s: expected an RSA public key", file)
+	}
+	return map[string]*rsa.PublicKey{user: k}, nil
 }
