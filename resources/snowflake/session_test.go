@@ -70,3 +70,37 @@ func TestTokenExpiryMidWrite(t *testing.T) {
 		})
 	}
 }
+
+// After a master token expires between operations, every kind of operation
+// signs in again rather than failing on the pooled dead session for ever.
+func TestMasterExpiryBetweenOperations(t *testing.T) {
+	srv := startServer(t)
+	ctx := context.Background()
+	w, err := snowflake.Open(ctx, config(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	ref := warehouse.TableRef{Database: "PRODUCTION", Schema: "HACKER_NEWS", Table: "ITEMS"}
+	tbl := warehousetest.Sample(1, 4)
+	defer tbl.Release()
+	if err := w.WriteTable(ctx, ref, tbl); err != nil {
+		t.Fatal(err)
+	}
+	ops := map[string]func() error{
+		"list databases": func() error { _, err := w.ListDatabases(ctx); return err },
+		"table info":     func() error { _, err := w.TableInfo(ctx, ref); return err },
+		"exec":           func() error { return w.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS "PRODUCTION"."OTHER"`) },
+		"write":          func() error { return w.WriteTable(ctx, ref, tbl) },
+	}
+	for name, op := range ops {
+		before := w.SignInsAgain()
+		srv.ExpireTokens(true)
+		if err := op(); err != nil {
+			t.Errorf("%s after the master token expired: %v", name, err)
+		}
+		if w.SignInsAgain() != before+1 {
+			t.Errorf("%s: %d new sign-ins, want 1", name, w.SignInsAgain()-before)
+		}
+	}
+}

@@ -234,7 +234,11 @@ func (w *Warehouse) ListDatabases(ctx context.Context) ([]string, error) {
 
 // showDatabases returns SHOW DATABASES' rows as column -> text.
 func (w *Warehouse) showDatabases(ctx context.Context) ([]map[string]string, error) {
-	rows, err := w.db.QueryContext(ctx, "SHOW DATABASES")
+	var rows *sql.Rows
+	err := w.retryGone(ctx, func() (err error) {
+		rows, err = w.db.QueryContext(ctx, "SHOW DATABASES")
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list databases: %w", err)
 	}
@@ -270,7 +274,9 @@ func (w *Warehouse) TableInfo(ctx context.Context, ref warehouse.TableRef) (ware
 	}
 	var rows sql.NullString
 	var altered sql.NullTime
-	err := w.db.QueryRowContext(ctx, tableInfoSQL(ref.Database), ref.Schema, ref.Table).Scan(&rows, &altered)
+	err := w.retryGone(ctx, func() error {
+		return w.db.QueryRowContext(ctx, tableInfoSQL(ref.Database), ref.Schema, ref.Table).Scan(&rows, &altered)
+	})
 	var se *sf.SnowflakeError
 	switch {
 	case errors.Is(err, sql.ErrNoRows), errors.As(err, &se) && se.Number == 2003:
