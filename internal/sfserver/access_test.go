@@ -102,8 +102,8 @@ func same(t *testing.T, what string, got []string, want ...string) {
 }
 
 // ALTER TABLE ... SWAP WITH exchanges the two tables' grants; DROP ends them;
-// RENAME keeps them (docs.snowflake.com ALTER TABLE: SWAP WITH "swaps all
-// content and metadata, including grants").
+// RENAME keeps them (docs.snowflake.com, ALTER TABLE, SWAP WITH: content,
+// metadata and access control privilege grants are all swapped).
 func TestSwapExchangesGrants(t *testing.T) {
 	db := connect(t, start(t), "SYSADMIN")
 	mustExec(t, db, "CREATE ROLE SYSADMIN", "CREATE ROLE READER",
