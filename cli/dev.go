@@ -19,7 +19,7 @@ func (c *cli) devCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	var dir, user, addr string
+	var dir, user, addr, publicKey string
 	server := &cobra.Command{
 		Use:   "snowflake-server",
 		Short: "Start a local test double of Snowflake (NOT Snowflake) to try the Snowflake code path",
@@ -28,7 +28,8 @@ Snowflake backend uses, backed by DuckDB files in --dir. It is a test double for
 Snowflake code path (the real gosnowflake driver, its login, bindings and errors) on a laptop.
 It is NOT Snowflake: it understands only the statements assetflow sends.
 
-The password is read from SYSTEM_SNOWFLAKE_PASSWORD, as clients read it. The database
+The password is read from SYSTEM_SNOWFLAKE_PASSWORD, as clients read it; with
+--public-key, the user can also sign in with the matching private key (SNOWFLAKE_JWT). The database
 PRODUCTION exists from the start, as on an account. Stop it with Ctrl-C.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -39,8 +40,12 @@ PRODUCTION exists from the start, as on an account. Stop it with Ctrl-C.`,
 			if err := warehouse.CheckIdent("user", user); err != nil {
 				return engine.Usagef("--user: %v", err)
 			}
+			keys, err := devPublicKeys(user, publicKey)
+			if err != nil {
+				return err
+			}
 			srv, err := sfserver.StartOn(cmd.Context(), sfserver.Config{Dir: dir, Users: map[string]string{user: password},
-				Databases: []string{warehouse.Production}}, addr)
+				Databases: []string{warehouse.Production}, PublicKeys: keys}, addr)
 			if err != nil {
 				return fmt.Errorf("dev snowflake-server: %w", err)
 			}
@@ -60,6 +65,7 @@ PRODUCTION exists from the start, as on an account. Stop it with Ctrl-C.`,
 	}
 	server.Flags().StringVar(&dir, "dir", ".assetflow/snowflake", "folder for the double's DuckDB database files")
 	server.Flags().StringVar(&user, "user", "ASSETFLOW", "the user clients log in as")
+	server.Flags().StringVar(&publicKey, "public-key", "", "a PEM public key file (openssl rsa -pubout) the user may sign in with")
 	server.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "address to listen on (default: a free port on 127.0.0.1)")
 	dev.AddCommand(server)
 	return dev

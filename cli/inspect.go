@@ -137,9 +137,11 @@ func (c *cli) listCmd() *cobra.Command {
 }
 
 func (c *cli) envCmd() *cobra.Command {
-	return &cobra.Command{
+	var check bool
+	cmd := &cobra.Command{
 		Use:   "env",
 		Short: "Show the environment, how it was decided, and every bound resource",
+		Long:  envCheckHelp,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			l, err := c.load()
@@ -163,9 +165,14 @@ func (c *cli) envCmd() *cobra.Command {
 					c.printf("  %-12s %s\n", k, dash(r.Settings[k]))
 				}
 			}
+			if check {
+				return c.checkAccess(cmd.Context(), l.env)
+			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&check, "check", false, "sign in and check the warehouse role's privileges: in branch, refuse a role that can write PRODUCTION")
+	return cmd
 }
 
 func dash(s string) string {

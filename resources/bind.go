@@ -123,7 +123,7 @@ func bindWarehouse(env Environment, schema string, opt Options) (engine.Resource
 			},
 		}, nil
 	case strings.HasPrefix(raw, "snowflake://"):
-		cfg, err := snowflakeConfig(raw, opt.Lookup)
+		cfg, err := snowflakeConfig(raw, env.Name, opt.Lookup)
 		if err != nil {
 			return engine.Resource{}, err
 		}
@@ -145,9 +145,10 @@ func bindWarehouse(env Environment, schema string, opt Options) (engine.Resource
 	return engine.Resource{}, engine.Usagef("%s: unknown scheme in %q: expected duckdb:///path or snowflake://USER@ACCOUNT", WarehouseVar, redactURL(raw))
 }
 
-// snowflakeConfig reads snowflake://USER@ACCOUNT?role=R&warehouse=W[&host=H&port=P&protocol=http&login_timeout=20s]
-// and the SNOWFLAKE_* variables; the password comes only from SYSTEM_SNOWFLAKE_PASSWORD.
-func snowflakeConfig(raw string, lookup LookupFunc) (snowflake.Config, error) {
+// snowflakeConfig reads snowflake://USER@ACCOUNT?role=R&warehouse=W[&host=H&port=P&protocol=http&login_timeout=20s&authenticator=SNOWFLAKE_JWT]
+// and the SNOWFLAKE_* variables; user, role and the secret (a private key or a
+// password) come per environment, as credentials.go says.
+func snowflakeConfig(raw, env string, lookup LookupFunc) (snowflake.Config, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return snowflake.Config{}, engine.Usagef("%s: not a URL: expected snowflake://USER@ACCOUNT?role=R&warehouse=W", WarehouseVar)
@@ -163,14 +164,16 @@ func snowflakeConfig(raw string, lookup LookupFunc) (snowflake.Config, error) {
 		v, _ := lookup(envKey)
 		return v
 	}
-	cfg := snowflake.Config{Account: u.Host, User: u.User.Username(), Role: get("role", "SNOWFLAKE_ROLE"),
+	for _, secret := range []string{"password", "private_key", "private_key_file", "passphrase", "token"} {
+		if q.Has(secret) {
+			return snowflake.Config{}, engine.Usagef("%s must not hold %s=: secrets go in variables (see %sENV_*)", WarehouseVar, secret, CredentialPrefix)
+		}
+	}
+	cfg := snowflake.Config{Account: u.Host,
 		Warehouse: get("warehouse", "SNOWFLAKE_WAREHOUSE"), Host: get("host", "SNOWFLAKE_HOST"),
 		Protocol: get("protocol", "SNOWFLAKE_PROTOCOL")}
 	if cfg.Account == "" {
 		cfg.Account, _ = lookup("SNOWFLAKE_ACCOUNT")
-	}
-	if cfg.User == "" {
-		cfg.User, _ = lookup("SNOWFLAKE_USER")
 	}
 	if p := get("port", "SNOWFLAKE_PORT"); p != "" {
 		if cfg.Port, err = strconv.Atoi(p); err != nil || cfg.Port <= 0 || cfg.Port > 65535 {
@@ -184,14 +187,14 @@ func snowflakeConfig(raw string, lookup LookupFunc) (snowflake.Config, error) {
 		}
 		cfg.LoginTimeout = d
 	}
+	cred, err := snowflakeCredentials(env, u, lookup)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.User, cfg.Role, cfg.Password, cfg.PrivateKey, cfg.KeySource, cfg.Credentials = cred.user, cred.role, cred.password, cred.key, cred.keySource, cred.from
 	if cfg.Account == "" || cfg.User == "" {
-		return cfg, engine.Usagef("snowflake warehouse: expected snowflake://USER@ACCOUNT (or SNOWFLAKE_USER and SNOWFLAKE_ACCOUNT)")
+		return cfg, engine.Usagef("snowflake warehouse: expected snowflake://USER@ACCOUNT (or %s and SNOWFLAKE_ACCOUNT)", CredentialVar(env, "USER"))
 	}
-	pw, ok := lookup(PasswordVar)
-	if !ok || pw == "" {
-		return cfg, engine.Usagef("resource warehouse (snowflake account %s): %s is not set; it holds the password", cfg.Account, PasswordVar)
-	}
-	cfg.Password = pw
 	return cfg, nil
 }
 

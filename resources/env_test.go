@@ -62,7 +62,7 @@ func TestBindRefusesBadConfigurationBeforeConnecting(t *testing.T) {
 	}{
 		{"unknown warehouse scheme", map[string]string{"ASSETFLOW_WAREHOUSE": "postgres://x"}, "unknown scheme"},
 		{"password in the URL", map[string]string{"ASSETFLOW_WAREHOUSE": "snowflake://me:hunter2@acct"}, "must not hold a password"},
-		{"missing password variable", map[string]string{"ASSETFLOW_WAREHOUSE": "snowflake://me@acct"}, "SYSTEM_SNOWFLAKE_PASSWORD is not set"},
+		{"missing password variable", map[string]string{"ASSETFLOW_WAREHOUSE": "snowflake://me@acct"}, "nothing to sign in with: set ASSETFLOW_SNOWFLAKE_LOCAL_PRIVATE_KEY_FILE (key-pair sign-in) or ASSETFLOW_SNOWFLAKE_LOCAL_PASSWORD"},
 		{"bad port", map[string]string{"ASSETFLOW_WAREHOUSE": "snowflake://me@acct?port=x", "SYSTEM_SNOWFLAKE_PASSWORD": "p"}, `snowflake port "x"`},
 		{"bad lock wait", map[string]string{"ASSETFLOW_LOCK_WAIT": "soon"}, `ASSETFLOW_LOCK_WAIT="soon"`},
 	}

@@ -78,8 +78,11 @@ func TestGitHubWorkflow(t *testing.T) {
 	if got := strings.Join(wf.On.PullRequest.Types, ","); got != "opened,synchronize,reopened,closed" {
 		t.Errorf("pull_request types %q", got)
 	}
-	if !strings.Contains(wf.Env[resources.PasswordVar], "secrets.") {
-		t.Errorf("%s does not come from the secret store: %q", resources.PasswordVar, wf.Env[resources.PasswordVar])
+	for _, secret := range []string{resources.PasswordVar, resources.CredentialVar("branch", "PRIVATE_KEY"),
+		resources.CredentialVar("branch", "PRIVATE_KEY_PASSPHRASE")} {
+		if !strings.Contains(wf.Env[secret], "secrets.") {
+			t.Errorf("%s does not come from the secret store: %q", secret, wf.Env[secret])
+		}
 	}
 	jobs := map[string]bool{}
 	for name, job := range wf.Jobs {
@@ -103,6 +106,21 @@ func TestGitHubWorkflow(t *testing.T) {
 	}
 	if !jobs["clone_prod"] || !jobs["drop_prod_clone"] {
 		t.Errorf("jobs run: %v", jobs)
+	}
+	var steps []string
+	for _, s := range wf.Jobs["clone_prod"].Steps {
+		steps = append(steps, s.Run)
+	}
+	checksFirst(t, "github job clone_prod", steps)
+}
+
+// checksFirst fails unless `run env --check` runs before the clone is made.
+func checksFirst(t *testing.T, where string, lines []string) {
+	t.Helper()
+	check := slices.IndexFunc(lines, func(l string) bool { return strings.HasSuffix(l, "run env --check") })
+	clone := slices.IndexFunc(lines, func(l string) bool { return strings.HasSuffix(l, "job clone_prod") })
+	if check < 0 || clone < 0 || check > clone {
+		t.Errorf("%s: run env --check must run before job clone_prod: %q", where, lines)
 	}
 }
 
@@ -140,6 +158,7 @@ func TestGitLabPipeline(t *testing.T) {
 	if !jobs["clone_prod"] || !jobs["drop_prod_clone"] {
 		t.Errorf("jobs run: %v", jobs)
 	}
+	checksFirst(t, "gitlab job clone_prod", doc["clone_prod"].Script)
 	if doc["clone_prod"].Environment.OnStop != "drop_prod_clone" || doc["drop_prod_clone"].Environment.Action != "stop" {
 		t.Error("drop_prod_clone is not the review environment's stop job")
 	}

@@ -9,9 +9,11 @@ import (
 
 type loginRequest struct {
 	Data struct {
-		LoginName   string `json:"LOGIN_NAME"`
-		Password    string `json:"PASSWORD"`
-		AccountName string `json:"ACCOUNT_NAME"`
+		LoginName     string `json:"LOGIN_NAME"`
+		Password      string `json:"PASSWORD"`
+		AccountName   string `json:"ACCOUNT_NAME"`
+		Authenticator string `json:"AUTHENTICATOR"`
+		Token         string `json:"TOKEN"` // the signed JWT of key-pair sign-in
 	} `json:"data"`
 }
 

@@ -9,6 +9,7 @@ package sfserver
 import (
 	"context"
 	"crypto/rand"
+	"crypto/rsa"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
@@ -19,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/assetflow/assetflow/resources/duckdb"
 )
@@ -28,6 +30,14 @@ type Config struct {
 	Dir       string            // the DuckDB warehouse folder that holds the databases
 	Users     map[string]string // user -> password
 	Databases []string          // databases that exist from the start, as on an account
+	// Account is the account the double serves (DefaultAccount when empty): a
+	// sign-in naming another is refused.
+	Account string
+	// PublicKeys registers users' RSA public keys for key-pair sign-in, as
+	// ALTER USER ... SET RSA_PUBLIC_KEY does.
+	PublicKeys map[string]*rsa.PublicKey
+	// Now is the double's clock, which JWTs are checked against; time.Now when nil.
+	Now func() time.Time
 }
 
 // Server is a running test double.
@@ -43,6 +53,14 @@ type Server struct {
 	nextID   atomic.Int64
 	queries  atomic.Int64
 	conns    map[net.Conn]struct{}
+
+	users          map[string]*user    // upper-cased name -> user
+	failures       []LoginFailure      // refused sign-ins, as login history
+	masters        map[string]*session // master token -> session, for renewal
+	expiredMasters map[string]bool     // master tokens that have expired
+	grants         *grantStore         // privileges granted to roles, following their objects
+	tokens         tokenFaults         // the switchable token-expiry fault
+	stmtFault      statementFault      // statements made to fail
 }
 
 // session is one logged-in client: its own DuckDB connection, so BEGIN and
@@ -53,6 +71,12 @@ type session struct {
 	conn     *sql.Conn
 	database string
 	schema   string
+
+	user, role   string // who signed in, and the session's current role
+	token        string // the current session token
+	masterToken  string // renews the session token (POST /session/token-request)
+	tokenExpired bool   // the session token has expired: answer 390112
+	inTx         bool   // a transaction is open (DDL commits it)
 }
 
 // Start opens the warehouse, creates the initial databases and listens on
@@ -79,12 +103,14 @@ func StartOn(ctx context.Context, cfg Config, addr string) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, wh: wh, ln: ln, addr: ln.Addr().String(), sessions: map[string]*session{},
-		conns: map[net.Conn]struct{}{}}
+		conns: map[net.Conn]struct{}{}, masters: map[string]*session{}, expiredMasters: map[string]bool{}, grants: newGrantStore()}
+	s.loadUsers()
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /session/v1/login-request", s.login)
 	mux.HandleFunc("POST /queries/v1/query-request", s.queryRequest)
 	mux.HandleFunc("POST /session", s.closeSession)
 	mux.HandleFunc("POST /session/heartbeat", s.heartbeat)
+	mux.HandleFunc("POST /session/token-request", s.tokenRequest)
 	mux.HandleFunc("POST /telemetry/send", func(w http.ResponseWriter, r *http.Request) { writeOK(w, nil) })
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeFailure(w, codeSyntax, "the local Snowflake test double does not serve "+r.Method+" "+r.URL.Path, nil)
@@ -145,9 +171,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		writeFailure(w, codeSyntax, "malformed login request", nil)
 		return
 	}
-	want, ok := s.cfg.Users[req.Data.LoginName]
-	if !ok || want != req.Data.Password {
-		writeFailure(w, codeLoginFailed, "Incorrect username or password was specified.", nil)
+	name, refused := s.authenticate(req)
+	if refused != nil {
+		writeFailure(w, refused.code, refused.msg, nil)
 		return
 	}
 	conn, err := s.wh.DB().Conn(r.Context())
@@ -156,17 +182,18 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := &session{id: s.nextID.Add(1), conn: conn, database: r.URL.Query().Get("databaseName"),
-		schema: r.URL.Query().Get("schemaName")}
-	token := randomToken()
+		schema: r.URL.Query().Get("schemaName"), user: strings.ToUpper(name), role: s.roleAtLogin(name, r.URL.Query().Get("roleName")),
+		token: randomToken(), masterToken: randomToken()}
 	s.mu.Lock()
-	s.sessions[token] = sess
+	s.sessions[sess.token] = sess
+	s.masters[sess.masterToken] = sess
 	s.mu.Unlock()
 	writeOK(w, map[string]any{
-		"token": token, "masterToken": randomToken(), "sessionId": sess.id,
+		"token": sess.token, "masterToken": sess.masterToken, "sessionId": sess.id,
 		"validityInSeconds": 3600, "masterValidityInSeconds": 14400,
 		"serverVersion": "assetflow-local-test-double",
 		"parameters":    []map[string]any{{"name": "TIMEZONE", "value": "UTC"}},
-		"sessionInfo":   map[string]any{"databaseName": sess.database, "schemaName": sess.schema},
+		"sessionInfo":   map[string]any{"databaseName": sess.database, "schemaName": sess.schema, "roleName": sess.role},
 	})
 }
 
@@ -188,9 +215,10 @@ func (s *Server) closeSession(w http.ResponseWriter, r *http.Request) {
 	if sess != nil && r.URL.Query().Get("delete") == "true" {
 		s.mu.Lock()
 		delete(s.sessions, token)
+		delete(s.masters, sess.masterToken)
 		s.mu.Unlock()
 		sess.mu.Lock()
-		sess.conn.Close()
+		endSession(r.Context(), sess)
 		sess.mu.Unlock()
 	}
 	writeOK(w, nil)
@@ -205,10 +233,13 @@ func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) queryRequest(w http.ResponseWriter, r *http.Request) {
-	s.queries.Add(1)
+	s.tokens.fire(s, s.queries.Add(1))
 	_, sess := s.sessionOf(r)
 	if sess == nil {
 		writeFailure(w, codeNoSession, "Session no longer exists.", nil)
+		return
+	}
+	if s.refuseExpired(w, sess) {
 		return
 	}
 	var req queryRequest

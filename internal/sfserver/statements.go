@@ -26,7 +26,8 @@ var (
 	reCreateSchema   = regexp.MustCompile(`(?is)^CREATE\s+SCHEMA\s+(IF\s+NOT\s+EXISTS\s+)?(` + qname + `)$`)
 	reUse            = regexp.MustCompile(`(?is)^USE\s+(DATABASE|SCHEMA)\s+(` + qname + `)$`)
 	reTransaction    = regexp.MustCompile(`(?is)^(BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK)(\s+(WORK|TRANSACTION))?$`)
-	reCreateTable    = regexp.MustCompile(`(?is)^CREATE\s+(OR\s+REPLACE\s+)?TABLE\s+(` + qname + `)\s*(\(.*\)|AS\s+SELECT\s.*)$`)
+	reCreateTable    = regexp.MustCompile(`(?is)^CREATE\s+(OR\s+REPLACE\s+)?TABLE\s+(` + qname + `)\s*(\(.*\)|(?:COPY\s+GRANTS\s+)?AS\s+SELECT\s.*)$`)
+	reCopyGrants     = regexp.MustCompile(`(?is)^(CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+` + qname + `\s*(?:\(.*\))?)\s*COPY\s+GRANTS\s*(AS\s+SELECT\s.*)?$`)
 	reInsert         = regexp.MustCompile(`(?is)^INSERT\s+INTO\s+(` + qname + `)\s*(\([^)]*\))?\s*VALUES\s*(\(.*\))$`)
 	reSwap           = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+(` + qname + `)\s+SWAP\s+WITH\s+(` + qname + `)$`)
 	reRename         = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+(` + qname + `)\s+RENAME\s+TO\s+(` + qname + `)$`)
@@ -42,10 +43,19 @@ var (
 // run executes one statement of a session.
 func (s *Server) run(ctx context.Context, sess *session, req queryRequest) (*queryData, error) {
 	stmt := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(req.SQLText), ";"))
+	if err := commitBeforeDDL(ctx, sess, stmt); err != nil {
+		return nil, err
+	}
+	if err := s.stmtFault.injected(stmt); err != nil {
+		return nil, err
+	}
+	if d, ok, err := s.runAccess(ctx, sess, stmt); ok {
+		return d, err
+	}
 	switch {
 	case reCreateDatabase.MatchString(stmt):
 		m := reCreateDatabase.FindStringSubmatch(stmt)
-		return s.createDatabase(ctx, m[1] != "", m[2] != "", unquote(m[3]), unquote(m[4]))
+		return s.createDatabase(ctx, sess, m[1] != "", m[2] != "", unquote(m[3]), unquote(m[4]))
 	case reDropDatabase.MatchString(stmt):
 		m := reDropDatabase.FindStringSubmatch(stmt)
 		name := unquote(m[2])
@@ -58,6 +68,7 @@ func (s *Server) run(ctx context.Context, sess *session, req queryRequest) (*que
 		if err := s.wh.DropDatabase(ctx, name); err != nil {
 			return nil, err
 		}
+		s.grants.drop("DATABASE", name)
 		return status(name + " successfully dropped."), nil
 	case reUse.MatchString(stmt):
 		m := reUse.FindStringSubmatch(stmt)
@@ -75,14 +86,7 @@ func (s *Server) run(ctx context.Context, sess *session, req queryRequest) (*que
 		}
 		return status("Statement executed successfully."), nil
 	case reTransaction.MatchString(stmt):
-		verb := strings.ToUpper(strings.Fields(stmt)[0])
-		if verb == "START" {
-			verb = "BEGIN"
-		}
-		if _, err := sess.conn.ExecContext(ctx, verb); err != nil && verb != "ROLLBACK" {
-			return nil, execError(err)
-		}
-		return status("Statement executed successfully."), nil
+		return transaction(ctx, sess, stmt)
 	case reShowDatabases.MatchString(stmt):
 		return s.showDatabases(ctx)
 	case reCommentDB.MatchString(stmt):
@@ -109,24 +113,31 @@ func (s *Server) run(ctx context.Context, sess *session, req queryRequest) (*que
 		to := splitName(m[2])
 		d, err := s.exec(ctx, sess, stmt, fmt.Sprintf("ALTER TABLE %s RENAME TO %s", m[1], warehouse.Quote(to[len(to)-1])))
 		if err == nil {
+			from := qualify(sess, "TABLE", m[1])
+			s.grants.rename(from, parentOf(from)+"."+canon(strings.Split(m[2], ".")[len(to)-1]))
 			err = markWritten(ctx, sess.conn, m[2])
 		}
 		return d, err
 	case reInsert.MatchString(stmt):
 		return s.insert(ctx, sess, stmt, req)
 	case reCreateSchema.MatchString(stmt):
-		if parts := splitName(reCreateSchema.FindStringSubmatch(stmt)[2]); len(parts) == 2 {
-			if err := s.attach(ctx, parts[0]); err != nil {
-				return nil, err
-			}
-		}
-		return s.exec(ctx, sess, stmt, stmt)
+		return s.createSchema(ctx, sess, stmt)
 	case reDropTable.MatchString(stmt):
-		return s.exec(ctx, sess, stmt, stmt)
-	case reCreateTable.MatchString(stmt):
-		d, err := s.exec(ctx, sess, stmt, translateTypes(stmt))
+		d, err := s.exec(ctx, sess, stmt, stmt)
 		if err == nil {
-			err = markWritten(ctx, sess.conn, reCreateTable.FindStringSubmatch(stmt)[2])
+			s.grants.drop("TABLE", qualify(sess, "TABLE", reDropTable.FindStringSubmatch(stmt)[2]))
+		}
+		return d, err
+	case reCreateTable.MatchString(stmt):
+		translated, copyGrants := stmt, false
+		if m := reCopyGrants.FindStringSubmatch(stmt); m != nil {
+			translated, copyGrants = m[1]+" "+m[2], true
+		}
+		d, err := s.exec(ctx, sess, stmt, translateTypes(translated))
+		if err == nil {
+			name := reCreateTable.FindStringSubmatch(stmt)[2]
+			s.grants.createTable(qualify(sess, "TABLE", name), sess.role, copyGrants)
+			err = markWritten(ctx, sess.conn, name)
 		}
 		return d, err
 	case reSelect.MatchString(stmt):
@@ -136,7 +147,7 @@ func (s *Server) run(ctx context.Context, sess *session, req queryRequest) (*que
 		msg: fmt.Sprintf("SQL compilation error: the local Snowflake test double does not support this statement: %.120s", stmt)}
 }
 
-func (s *Server) createDatabase(ctx context.Context, replace, ifNotExists bool, name, clone string) (*queryData, error) {
+func (s *Server) createDatabase(ctx context.Context, sess *session, replace, ifNotExists bool, name, clone string) (*queryData, error) {
 	if err := warehouse.CheckIdent("database", name); err != nil {
 		return nil, &sqlError{code: codeSyntax, state: stateSyntax, msg: err.Error()}
 	}
@@ -154,6 +165,8 @@ func (s *Server) createDatabase(ctx context.Context, replace, ifNotExists bool, 
 		if _, err := s.wh.CloneDatabase(ctx, clone, name); err != nil {
 			return nil, err
 		}
+		s.grants.drop("DATABASE", name)
+		s.grants.cloneDatabase(clone, name, sess.role)
 		return status("Database " + name + " successfully created."), nil
 	}
 	if exists {
@@ -164,6 +177,8 @@ func (s *Server) createDatabase(ctx context.Context, replace, ifNotExists bool, 
 	if err := s.wh.Attach(ctx, name, true); err != nil {
 		return nil, err
 	}
+	s.grants.drop("DATABASE", name)
+	s.grants.own("DATABASE", name, sess.role)
 	return status("Database " + name + " successfully created."), nil
 }
 
@@ -194,6 +209,7 @@ func (s *Server) swap(ctx context.Context, sess *session, stmt, a, b string) (*q
 	if err := inTransaction(ctx, sess.conn, steps); err != nil {
 		return nil, err
 	}
+	s.grants.swap(qualify(sess, "TABLE", a), qualify(sess, "TABLE", b))
 	for _, name := range []string{a, b} {
 		if err := markWritten(ctx, sess.conn, name); err != nil {
 			return nil, err

@@ -6,6 +6,7 @@ package snowflake
 
 import (
 	"context"
+	"crypto/rsa"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sf "github.com/snowflakedb/gosnowflake"
@@ -22,15 +24,21 @@ import (
 	"github.com/assetflow/assetflow/resources/warehouse"
 )
 
-// Config says how to reach an account. Password must come from the environment.
+// Config says how to reach an account and sign in: with PrivateKey (key-pair
+// sign-in, authenticator SNOWFLAKE_JWT) when it is set, else with Password.
+// Secrets must come from the environment.
 type Config struct {
-	Account   string
-	User      string
-	Password  string
-	Role      string
-	Warehouse string
-	Database  string // session default; every statement names its database anyway
-	Schema    string
+	Account    string
+	User       string
+	Password   string
+	PrivateKey *rsa.PrivateKey // signs the JWT of key-pair sign-in
+	KeySource  string          // where the key came from, for display: "file PATH" or "variable NAME"
+	// Credentials says which variables user, role and secret came from, for display.
+	Credentials string
+	Role        string
+	Warehouse   string
+	Database    string // session default; every statement names its database anyway
+	Schema      string
 	// Host, Port and Protocol point the driver somewhere other than
 	// <account>.snowflakecomputing.com, such as a local test server.
 	Host     string
@@ -46,9 +54,19 @@ type Config struct {
 // Settings lists the configuration for display, the password as a secret.
 func (c Config) Settings() []engine.Setting {
 	s := []engine.Setting{{Name: "backend", Value: "snowflake"}, {Name: "account", Value: c.Account},
-		{Name: "user", Value: c.User}, {Name: "password", Value: c.Password, Secret: true},
-		{Name: "role", Value: c.Role}, {Name: "warehouse", Value: c.Warehouse},
-		{Name: "database", Value: c.Database}, {Name: "schema", Value: c.Schema}}
+		{Name: "user", Value: c.User}}
+	if c.Credentials != "" {
+		s = append(s, engine.Setting{Name: "credentials", Value: c.Credentials})
+	}
+	if c.PrivateKey != nil {
+		s = append(s, engine.Setting{Name: "authenticator", Value: "SNOWFLAKE_JWT"},
+			engine.Setting{Name: "private_key", Value: c.KeySource})
+	} else {
+		s = append(s, engine.Setting{Name: "authenticator", Value: "SNOWFLAKE (password)"},
+			engine.Setting{Name: "password", Value: c.Password, Secret: true})
+	}
+	s = append(s, []engine.Setting{{Name: "role", Value: c.Role}, {Name: "warehouse", Value: c.Warehouse},
+		{Name: "database", Value: c.Database}, {Name: "schema", Value: c.Schema}}...)
 	if c.Host != "" {
 		s = append(s, engine.Setting{Name: "host", Value: fmt.Sprintf("%s://%s:%d", c.Protocol, c.Host, c.Port)})
 	}
@@ -59,8 +77,9 @@ var quietDriver sync.Once
 
 // Warehouse is the Snowflake implementation of warehouse.Warehouse.
 type Warehouse struct {
-	cfg Config
-	db  *sql.DB
+	cfg       Config
+	db        *sql.DB
+	resignIns atomic.Int64 // see retryGone
 }
 
 var _ warehouse.Warehouse = (*Warehouse)(nil)
@@ -88,6 +107,9 @@ func Open(ctx context.Context, cfg Config) (*Warehouse, error) {
 		Warehouse: cfg.Warehouse, Database: cfg.Database, Schema: cfg.Schema, Host: cfg.Host, Port: cfg.Port,
 		Protocol: cfg.Protocol, Params: map[string]*string{}, Application: "assetflow",
 		LoginTimeout: cfg.LoginTimeout, RequestTimeout: cfg.RequestTimeout, DisableTelemetry: true}
+	if cfg.PrivateKey != nil {
+		dc.Authenticator, dc.PrivateKey, dc.Password = sf.AuthTypeJwt, cfg.PrivateKey, ""
+	}
 	quietDriver.Do(func() { _ = sf.GetLogger().SetLogLevel("fatal") }) // errors are returned, and reported once, by us
 	db := sql.OpenDB(sf.NewConnector(sf.SnowflakeDriver{}, dc))
 	if err := db.PingContext(ctx); err != nil {
@@ -104,7 +126,10 @@ func describe(err error, cfg Config) string {
 		switch se.Number {
 		case 390100:
 			return fmt.Sprintf("login failed for user %s: incorrect username or password", cfg.User)
-		case 390144, 390201, 390189:
+		case 390144:
+			return fmt.Sprintf("key-pair sign-in refused for user %s: JWT token is invalid (check that the public key registered with "+
+				"ALTER USER %s SET RSA_PUBLIC_KEY matches the private key, that the account name is right, and the clock)", cfg.User, cfg.User)
+		case 390201, 390189:
 			return fmt.Sprintf("login refused: %s", se.Message)
 		}
 		return fmt.Sprintf("%d: %s", se.Number, se.Message)
@@ -124,7 +149,11 @@ func (w *Warehouse) Backend() string { return "snowflake" }
 
 // Exec runs one statement with bound arguments.
 func (w *Warehouse) Exec(ctx context.Context, stmt string, args ...any) error {
-	if _, err := w.db.ExecContext(ctx, stmt, args...); err != nil {
+	err := w.retryGone(ctx, func() error {
+		_, err := w.db.ExecContext(ctx, stmt, args...)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("snowflake: %w", err)
 	}
 	return nil
@@ -205,7 +234,11 @@ func (w *Warehouse) ListDatabases(ctx context.Context) ([]string, error) {
 
 // showDatabases returns SHOW DATABASES' rows as column -> text.
 func (w *Warehouse) showDatabases(ctx context.Context) ([]map[string]string, error) {
-	rows, err := w.db.QueryContext(ctx, "SHOW DATABASES")
+	var rows *sql.Rows
+	err := w.retryGone(ctx, func() (err error) {
+		rows, err = w.db.QueryContext(ctx, "SHOW DATABASES")
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list databases: %w", err)
 	}
@@ -241,7 +274,9 @@ func (w *Warehouse) TableInfo(ctx context.Context, ref warehouse.TableRef) (ware
 	}
 	var rows sql.NullString
 	var altered sql.NullTime
-	err := w.db.QueryRowContext(ctx, tableInfoSQL(ref.Database), ref.Schema, ref.Table).Scan(&rows, &altered)
+	err := w.retryGone(ctx, func() error {
+		return w.db.QueryRowContext(ctx, tableInfoSQL(ref.Database), ref.Schema, ref.Table).Scan(&rows, &altered)
+	})
 	var se *sf.SnowflakeError
 	switch {
 	case errors.Is(err, sql.ErrNoRows), errors.As(err, &se) && se.Number == 2003:

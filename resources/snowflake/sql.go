@@ -61,8 +61,9 @@ func insertSQL(ref warehouse.TableRef, cols []warehouse.Column) string {
 	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", ref.Quoted(), strings.Join(names, ", "), strings.Join(marks, ", "))
 }
 
-// convertSQL makes the final staging table from the raw one, parsing lists.
-func convertSQL(dst, raw warehouse.TableRef, cols []warehouse.Column) string {
+// selectConvertedSQL selects the raw load table's rows in the final types,
+// parsing lists from JSON text into ARRAY.
+func selectConvertedSQL(raw warehouse.TableRef, cols []warehouse.Column) string {
 	exprs := make([]string, len(cols))
 	for i, c := range cols {
 		q := warehouse.Quote(c.Name)
@@ -72,15 +73,7 @@ func convertSQL(dst, raw warehouse.TableRef, cols []warehouse.Column) string {
 			exprs[i] = q
 		}
 	}
-	return fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT %s FROM %s", dst.Quoted(), strings.Join(exprs, ", "), raw.Quoted())
-}
-
-func swapSQL(target, staging warehouse.TableRef) string {
-	return fmt.Sprintf("ALTER TABLE %s SWAP WITH %s", target.Quoted(), staging.Quoted())
-}
-
-func renameSQL(staging, target warehouse.TableRef) string {
-	return fmt.Sprintf("ALTER TABLE %s RENAME TO %s", staging.Quoted(), target.Quoted())
+	return fmt.Sprintf("SELECT %s FROM %s", strings.Join(exprs, ", "), raw.Quoted())
 }
 
 func dropTableSQL(ref warehouse.TableRef) string {

@@ -31,10 +31,8 @@ func TestStatements(t *testing.T) {
 		createTableSQL(items, cols, sqlType): `CREATE OR REPLACE TABLE "PRODUCTION_CLONE_42"."HACKER_NEWS"."ITEMS" ` +
 			`("id" NUMBER(38,0), "time" TIMESTAMP_NTZ(6), "kids" ARRAY, "title" VARCHAR)`,
 		insertSQL(staging, cols): `INSERT INTO "PRODUCTION_CLONE_42"."HACKER_NEWS"."_AF_STAGING_ITEMS_X" ("id", "time", "kids", "title") VALUES (?, ?, ?, ?)`,
-		convertSQL(items, staging, cols): `CREATE OR REPLACE TABLE "PRODUCTION_CLONE_42"."HACKER_NEWS"."ITEMS" AS SELECT "id", "time", ` +
+		replaceSQL(items, selectConvertedSQL(staging, cols)): `CREATE OR REPLACE TABLE "PRODUCTION_CLONE_42"."HACKER_NEWS"."ITEMS" COPY GRANTS AS SELECT "id", "time", ` +
 			`PARSE_JSON("kids")::ARRAY AS "kids", "title" FROM "PRODUCTION_CLONE_42"."HACKER_NEWS"."_AF_STAGING_ITEMS_X"`,
-		swapSQL(items, staging):    `ALTER TABLE "PRODUCTION_CLONE_42"."HACKER_NEWS"."ITEMS" SWAP WITH "PRODUCTION_CLONE_42"."HACKER_NEWS"."_AF_STAGING_ITEMS_X"`,
-		renameSQL(staging, items):  `ALTER TABLE "PRODUCTION_CLONE_42"."HACKER_NEWS"."_AF_STAGING_ITEMS_X" RENAME TO "PRODUCTION_CLONE_42"."HACKER_NEWS"."ITEMS"`,
 		tableInfoSQL("PRODUCTION"): `SELECT "ROW_COUNT", "LAST_ALTERED" FROM "PRODUCTION"."INFORMATION_SCHEMA"."TABLES" WHERE "TABLE_SCHEMA" = ? AND "TABLE_NAME" = ?`,
 	}
 	for got, want := range cases {

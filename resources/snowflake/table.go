@@ -19,8 +19,10 @@ import (
 )
 
 // WriteTable inserts the rows, in batches of bound parameters inside one
-// transaction, into a raw staging table; converts lists from JSON into a
-// staging table of the final types; and swaps that into place.
+// transaction, into a raw load table, then replaces the table with them
+// (converting lists from JSON) in one grant-keeping statement: replaceTable.
+// A session that expires for good in the middle is replaced by a new sign-in
+// and the write starts again (retryGone).
 func (w *Warehouse) WriteTable(ctx context.Context, ref warehouse.TableRef, t arrow.Table) error {
 	if err := ref.Check(); err != nil {
 		return err
@@ -29,22 +31,30 @@ func (w *Warehouse) WriteTable(ctx context.Context, ref warehouse.TableRef, t ar
 	if err != nil {
 		return fmt.Errorf("write %s: %w", ref, err)
 	}
+	var leftovers []warehouse.TableRef
+	err = w.retryGone(ctx, func() error { return w.writeTable(ctx, ref, cols, t, &leftovers) })
+	for _, raw := range leftovers { // load tables a dead session could not drop
+		_, _ = w.db.ExecContext(context.WithoutCancel(ctx), dropTableSQL(raw))
+	}
+	return err
+}
+
+// writeTable is one attempt of WriteTable, on one session. A load table it
+// cannot drop is added to leftovers.
+func (w *Warehouse) writeTable(ctx context.Context, ref warehouse.TableRef, cols []warehouse.Column, t arrow.Table, leftovers *[]warehouse.TableRef) error {
 	conn, err := w.db.Conn(ctx) // one session: one transaction, one context
 	if err != nil {
 		return fmt.Errorf("write %s: %w", ref, err)
 	}
 	defer conn.Close()
-	suffix := randomSuffix()
-	raw, staging := ref, ref
-	raw.Table = "_AF_RAW_" + ref.Table + "_" + suffix
-	staging.Table = "_AF_STAGING_" + ref.Table + "_" + suffix
-	defer func() { // whatever happened, leave no staging table behind
-		bg := context.WithoutCancel(ctx)
-		_, _ = conn.ExecContext(bg, dropTableSQL(raw))
-		_, _ = conn.ExecContext(bg, dropTableSQL(staging))
+	raw := ref
+	raw.Table = "_AF_RAW_" + ref.Table + "_" + randomSuffix()
+	defer func() { // whatever happened, leave no load table behind
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), dropTableSQL(raw)); sessionGone(err) {
+			*leftovers = append(*leftovers, raw)
+		}
 	}()
-	steps := []string{createSchemaSQL(ref.Database, ref.Schema), createTableSQL(raw, cols, loadType)}
-	for _, s := range steps {
+	for _, s := range []string{createSchemaSQL(ref.Database, ref.Schema), createTableSQL(raw, cols, loadType)} {
 		if _, err := conn.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("write %s: %w", ref, err)
 		}
@@ -52,19 +62,8 @@ func (w *Warehouse) WriteTable(ctx context.Context, ref warehouse.TableRef, t ar
 	if err := w.insertRows(ctx, conn, raw, cols, t); err != nil {
 		return fmt.Errorf("write %s: %w", ref, err)
 	}
-	if _, err := conn.ExecContext(ctx, convertSQL(staging, raw, cols)); err != nil {
+	if err := replaceTable(ctx, conn, ref, selectConvertedSQL(raw, cols)); err != nil {
 		return fmt.Errorf("write %s: %w", ref, err)
-	}
-	info, err := w.TableInfo(ctx, ref)
-	if err != nil {
-		return err
-	}
-	swap := renameSQL(staging, ref)
-	if info.Exists {
-		swap = swapSQL(ref, staging) // the old table ends as staging, dropped above
-	}
-	if _, err := conn.ExecContext(ctx, swap); err != nil {
-		return fmt.Errorf("write %s: swap: %w", ref, err)
 	}
 	return nil
 }
