@@ -166,7 +166,7 @@ func (c *cli) envCmd() *cobra.Command {
 				}
 			}
 			if check {
-				return c.checkAccess(cmd.Context(), l.env)
+				return c.checkAccess(cmd.Context(), l)
 			}
 			return nil
 		},

@@ -62,3 +62,14 @@ func (c *Catalog) WithResource(ctx context.Context, key string, f func(v any) er
 	}
 	return errors.Join(err, set.close())
 }
+
+// ResourceSpec returns the Spec of a bound resource without opening it, and
+// whether that resource is bound: for commands that must know what a resource
+// would connect to (for example the warehouse's schema) before signing in.
+func (c *Catalog) ResourceSpec(key string) (any, bool) {
+	def, ok := c.resources[key]
+	if !ok {
+		return nil, false
+	}
+	return def.Spec, true
+}

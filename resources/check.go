@@ -32,9 +32,10 @@ type AccessReport struct {
 
 // CheckAccess signs in as the environment's warehouse would and reads what it
 // may do to PRODUCTION. In branch, a Snowflake role that can write PRODUCTION
-// is a *ProductionWritableError. The embedded warehouse needs no sign-in: in
+// is a *ProductionWritableError. schema is the project's schema, whose
+// future grants count too. The embedded warehouse needs no sign-in: in
 // branch it attaches PRODUCTION read-only.
-func CheckAccess(ctx context.Context, env Environment, opt Options) (AccessReport, error) {
+func CheckAccess(ctx context.Context, env Environment, schema string, opt Options) (AccessReport, error) {
 	if opt.Lookup == nil {
 		return AccessReport{}, fmt.Errorf("CheckAccess: no lookup")
 	}
@@ -53,7 +54,7 @@ func CheckAccess(ctx context.Context, env Environment, opt Options) (AccessRepor
 		return AccessReport{}, err
 	}
 	defer w.Close()
-	a, err := w.WriteAccess(ctx, warehouse.Production, Schema)
+	a, err := w.WriteAccess(ctx, warehouse.Production, schema)
 	if err != nil {
 		return AccessReport{}, fmt.Errorf("check grants on snowflake account %s: %w", cfg.Account, err)
 	}

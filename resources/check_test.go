@@ -113,7 +113,7 @@ func (a *account) vars(env, user, key, pass string) map[string]string {
 
 func check(t *testing.T, env resources.Environment, vars map[string]string) (string, error) {
 	t.Helper()
-	r, err := resources.CheckAccess(context.Background(), env, resources.Options{Lookup: lookup(vars)})
+	r, err := resources.CheckAccess(context.Background(), env, "HACKER_NEWS", resources.Options{Lookup: lookup(vars)})
 	return strings.Join(r.Lines, "\n"), err
 }
 
@@ -136,7 +136,7 @@ func TestRolesScriptPassesTheCheck(t *testing.T) {
 	}
 	// The branch role clones PRODUCTION, owns the clone, writes it and drops it.
 	ctx := context.Background()
-	res, err := resources.Bind(branch, resources.Options{Lookup: lookup(a.vars("branch", "ASSETFLOW_BRANCH_SVC", branchKey, passphrase))})
+	res, err := resources.Warehouse(branch, "HACKER_NEWS", resources.Options{Lookup: lookup(a.vars("branch", "ASSETFLOW_BRANCH_SVC", branchKey, passphrase))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ const (
 // settingsOf binds an environment and returns the warehouse's settings as shown.
 func settingsOf(t *testing.T, env resources.Environment, vars map[string]string) (map[string]string, error) {
 	t.Helper()
-	res, err := resources.Bind(env, resources.Options{Lookup: lookup(vars)})
+	res, err := resources.Warehouse(env, "HACKER_NEWS", resources.Options{Lookup: lookup(vars)})
 	if err != nil {
 		return nil, err
 	}

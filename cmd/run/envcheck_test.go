@@ -12,6 +12,7 @@ import (
 
 	sf "github.com/snowflakedb/gosnowflake"
 
+	"github.com/assetflow/assetflow/cli"
 	"github.com/assetflow/assetflow/internal/sfserver"
 	"github.com/assetflow/assetflow/resources/snowflake"
 )
@@ -65,7 +66,7 @@ func TestEnvCheck(t *testing.T) {
 	noKey(out + errOut)
 	vars["ASSETFLOW_SNOWFLAKE_BRANCH_ROLE"] = "OWNER"
 	out, errOut, err = inProcess(t, vars, "--env", "branch", "env", "--check")
-	if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), "branch role OWNER can write PRODUCTION: OWNERSHIP on DATABASE PRODUCTION") {
+	if err == nil || cli.ExitCode(err) != 1 || !strings.Contains(err.Error(), "branch role OWNER can write PRODUCTION: OWNERSHIP on DATABASE PRODUCTION") {
 		t.Fatalf("owner role: %v\n%s%s", err, out, errOut)
 	}
 	noKey(out + errOut + err.Error())
@@ -73,29 +74,5 @@ func TestEnvCheck(t *testing.T) {
 	before := srv.Queries()
 	if _, _, err := inProcess(t, vars, "--env", "branch", "env"); err != nil || srv.Queries() != before {
 		t.Errorf("env without --check: %v, %d queries", err, srv.Queries()-before)
-	}
-}
-
-// `run dev snowflake-server --public-key` registers the user's key; a file that
-// is not a PEM public key is a usage error naming it.
-func TestDevPublicKey(t *testing.T) {
-	pem, err := os.ReadFile("../../resources/snowflake/testdata/keys/rsa_key_plain.p8")
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, _ := snowflake.ParsePrivateKey(pem, nil, "test key")
-	pub, _ := snowflake.PublicKeyText(key)
-	dir := t.TempDir()
-	good := dir + "/key.pub"
-	if err := os.WriteFile(good, []byte("-----BEGIN PUBLIC KEY-----\n"+pub+"\n-----END PUBLIC KEY-----\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	keys, err := devPublicKeys("ME", good)
-	if err != nil || !keys["ME"].Equal(&key.PublicKey) {
-		t.Fatalf("keys %v, %v", keys, err)
-	}
-	_, err = devPublicKeys("ME", "../../resources/snowflake/testdata/keys/rsa_key_plain.p8")
-	if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "expected a PEM PUBLIC KEY") {
-		t.Errorf("a private key as --public-key: %v", err)
 	}
 }

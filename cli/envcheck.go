@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -19,9 +19,14 @@ can write PRODUCTION is refused with a non-zero exit: a branch deployment must s
 behind a privilege wall, not only behind assetflow's own guard. Run it first in CI.`
 
 // checkAccess runs `run env --check`.
-func (c *cli) checkAccess(ctx context.Context, env resources.Environment) error {
+func (c *cli) checkAccess(ctx context.Context, l *loaded) error {
 	c.printf("\ncheck:\n")
-	report, err := resources.CheckAccess(ctx, env, resources.Options{Lookup: c.lookup})
+	spec, bound := l.catalog.ResourceSpec(resources.WarehouseKey.Name())
+	wh, ok := spec.(resources.WarehouseSpec)
+	if !bound || !ok {
+		return engine.Usagef("env --check: this project binds no warehouse (resource %q from resources.Warehouse)", resources.WarehouseKey.Name())
+	}
+	report, err := resources.CheckAccess(ctx, l.env, wh.Schema, resources.Options{Lookup: c.lookup})
 	for _, line := range report.Lines {
 		c.printf("  %s\n", line)
 	}
