@@ -1,3 +1,5 @@
+//go:build cgo
+
 // Package duckdb is the embedded warehouse backend: a folder in which each
 // database is one DuckDB file, attached under its own name into one in-process
 // DuckDB instance. Everything, clones included, works with no account.
