@@ -43,3 +43,17 @@ func TestDoubledSaturates(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRetryAfter: any header gives a wait from zero to the saturation value,
+// never a negative (wrapped) one.
+func FuzzRetryAfter(f *testing.F) {
+	for _, s := range []string{"", "0", "7", "-1", "9223372036", "9223372037", "99999999999999999999", " 12 ",
+		"Wed, 21 Oct 2015 07:28:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT", "1e9", "0x10"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		if d := retryAfter(h); d < 0 || d > maxRetryAfter {
+			t.Errorf("Retry-After %q: wait %v", h, d)
+		}
+	})
+}
