@@ -271,7 +271,7 @@ func TestSubsetLoadsUpstreamThroughIOManager(t *testing.T) {
 		return engine.Input[string](ctx, "items")
 	}}
 	c, mem := load(t, ok("items"), comments, stories)
-	res, rec := runSel(t, c, "comments,stories", engine.Runner{})
+	res, _ := runSel(t, c, "comments,stories", engine.Runner{})
 	if res.Status != engine.RunFailure || !strings.Contains(res.Err().Error(), "items was never stored") {
 		t.Fatalf("without a stored items the subset run must fail clearly: %v", res.Err())
 	}
