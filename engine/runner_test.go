@@ -279,7 +279,7 @@ func TestSubsetLoadsUpstreamThroughIOManager(t *testing.T) {
 		t.Fatal("full run failed")
 	}
 	mem.loads["items"] = 0
-	res, rec = runSel(t, c, "comments,stories", engine.Runner{})
+	res, rec := runSel(t, c, "comments,stories", engine.Runner{})
 	if err := res.Err(); err != nil {
 		t.Fatal(err)
 	}
