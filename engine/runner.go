@@ -35,7 +35,7 @@ import (
 //     once, likewise under the run's context.
 //
 // Cost: one scheduling loop, in the caller's goroutine, plus one goroutine per
-// running node; no polling. Readiness is a counter of unfinished upstreams per node, owned by the
+// running node and one per node waiting out a retry backoff; no polling. Readiness is a counter of unfinished upstreams per node, owned by the
 // scheduling goroutine alone. A Runner holds no run state and may run many plans.
 type Runner struct {
 	MaxConcurrency int
