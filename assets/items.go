@@ -2,8 +2,10 @@ package assets
 
 import (
 	"fmt"
+	"math"
 	"time"
 
+	"github.com/assetflow/assetflow/assets/hackernews"
 	"github.com/assetflow/assetflow/engine"
 )
 
@@ -48,10 +50,9 @@ func Items() engine.Asset {
 			if err != nil {
 				return nil, err // names maxitem and the cause
 			}
-			first := max(maxID-cfg.BaseItemID+1, 1)
-			ids := make([]int64, 0, maxID-first+1)
-			for id := first; id <= maxID; id++ {
-				ids = append(ids, id)
+			first, ids, err := idRange(maxID, cfg.BaseItemID)
+			if err != nil {
+				return nil, err
 			}
 			ctx.Log.Info().Msgf("fetching items %d..%d from %s", first, maxID, client.Source())
 			report := ctx.Progress("fetch items", len(ids))
@@ -67,7 +68,41 @@ func Items() engine.Asset {
 			ctx.AddMetadata("deleted", fetched.Deleted)
 			ctx.AddMetadata("items_per_s", int(float64(len(ids))/max(took.Seconds(), 1e-9)))
 			ctx.AddMetadata("max_item", maxID)
+			if err := checkKids(fetched.Items); err != nil {
+				return nil, err
+			}
 			return ItemsTable(fetched.Items), nil
 		},
 	}
+}
+
+// idRange returns the ids of the newest count items up to maxID, without any
+// step that can overflow: a maxitem beyond the API's largest id or a count out
+// of bounds is an error naming the value.
+func idRange(maxID, count int64) (first int64, ids []int64, err error) {
+	if maxID < 0 || maxID > hackernews.MaxID {
+		return 0, nil, fmt.Errorf("maxitem = %d: expected an id from 0 to %d", maxID, int64(hackernews.MaxID))
+	}
+	if count <= 0 || count > maxBaseItemID {
+		return 0, nil, fmt.Errorf("base_item_id = %d: expected a number from 1 to %d", count, maxBaseItemID)
+	}
+	first = max(maxID-count+1, 1) // no overflow: both are within bounds
+	ids = make([]int64, 0, max(maxID-first+1, 0))
+	for n := int64(0); n <= maxID-first; n++ { // counted, so it cannot wrap
+		ids = append(ids, first+n)
+	}
+	return first, ids, nil
+}
+
+// checkKids refuses more kids in total than an Arrow list's 32-bit offsets hold,
+// naming the item that crossed the limit.
+func checkKids(items []*hackernews.Item) error {
+	total := 0
+	for _, it := range items {
+		if len(it.Kids) > math.MaxInt32-total {
+			return fmt.Errorf("item %d: its %d kids take the table past %d kids in total, the most one table holds", it.ID, len(it.Kids), math.MaxInt32)
+		}
+		total += len(it.Kids)
+	}
+	return nil
 }

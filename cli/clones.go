@@ -18,7 +18,7 @@ func (c *cli) clonesCmd() *cobra.Command {
 	list := &cobra.Command{
 		Use:   "clones",
 		Short: "List every pull-request clone: PR, age, last refresh, size, whether this environment owns it",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			l, err := c.load()
 			if err != nil {
@@ -63,7 +63,7 @@ PRs in --keep or listed in --open-prs-file (one PR id a line). Without --yes it 
 prints what it would drop. It never touches a database that is not a clone by name
 (PRODUCTION_CLONE_<id>) and by its recorded origin, and never PRODUCTION: a database
 named like a clone but with no recorded origin is reported, not dropped.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if olderThan == "" {
 				return engine.Usagef("reap: --older-than is required, e.g. --older-than 14d")

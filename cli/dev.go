@@ -16,7 +16,7 @@ func (c *cli) devCmd() *cobra.Command {
 	dev := &cobra.Command{
 		Use:   "dev",
 		Short: "Local development tools",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	var dir, user, addr, publicKey string
@@ -31,7 +31,7 @@ It is NOT Snowflake: it understands only the statements assetflow sends.
 The password is read from SYSTEM_SNOWFLAKE_PASSWORD, as clients read it; with
 --public-key, the user can also sign in with the matching private key (SNOWFLAKE_JWT). The database
 PRODUCTION exists from the start, as on an account. Stop it with Ctrl-C.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			password, ok := c.lookup(resources.PasswordVar)
 			if !ok || password == "" {

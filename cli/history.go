@@ -71,7 +71,7 @@ func (c *cli) runsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "runs",
 		Short: "List recent runs: id, job or selection, environment, status, start, duration",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if limit < 1 {
 				return engine.Usagef("--limit %d: expected 1 or more", limit)

@@ -27,7 +27,7 @@ Formats: text (default), dot (Graphviz: run graph --format dot | dot -Tsvg > gra
 mermaid (paste into a README), json (a stable schema, documented in README.md).
 
 ` + engine.SelectionHelp,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !slices.Contains(graphview.Formats, format) {
 				return engine.Usagef("--format %q: expected one of %s", format, strings.Join(graphview.Formats, ", "))
@@ -102,7 +102,7 @@ func (c *cli) listCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List assets, jobs, and the resources bound in this environment",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			l, err := c.load()
 			if err != nil {
@@ -142,7 +142,7 @@ func (c *cli) envCmd() *cobra.Command {
 		Use:   "env",
 		Short: "Show the environment, how it was decided, and every bound resource",
 		Long:  envCheckHelp,
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			l, err := c.load()
 			if err != nil {

@@ -54,7 +54,7 @@ Exit status: 0 success, 1 the run failed, 2 bad usage or invalid definitions.`,
 		SilenceErrors: true,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return engine.Usagef("unknown command %q: expected one of %s", args[0], commandNames(cmd))
+				return unknownCommand(cmd, args[0])
 			}
 			return nil
 		},
@@ -63,9 +63,7 @@ Exit status: 0 success, 1 the run failed, 2 bad usage or invalid definitions.`,
 	root.CompletionOptions.HiddenDefaultCmd = true
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return engine.Usagef("%v (see %s --help)", err, cmd.CommandPath())
-	})
+	root.SetFlagErrorFunc(flagError)
 	pf := root.PersistentFlags()
 	pf.StringVar(&c.envFlag, "env", "", "environment: local, branch or prod (default: decided from the environment variables)")
 	pf.StringVar(&c.logFormat, "log-format", "auto", "log format: auto (console on a terminal, else json), console or json")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -33,13 +32,13 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.fromFailure, "from-failure", "", "re-run only the failed, skipped and cancelled steps of RUN_ID (see run runs); what succeeded is loaded through the I/O manager")
 }
 
-// runConfig reads --config and applies each --set.
-func (f *runFlags) runConfig(cat *engine.Catalog) (engine.RunConfig, error) {
+// runConfig reads --config (bounded, under ctx) and applies each --set.
+func (f *runFlags) runConfig(ctx context.Context, cat *engine.Catalog) (engine.RunConfig, error) {
 	rc := engine.RunConfig{}
 	if f.config != "" {
-		data, err := os.ReadFile(f.config)
+		data, err := readConfigFile(ctx, f.config)
 		if err != nil {
-			return nil, engine.Usagef("--config: %v", err)
+			return nil, err
 		}
 		if rc, err = engine.ParseRunConfig(data); err != nil {
 			return nil, engine.Usagef("--config %s: %v", f.config, err)
@@ -55,7 +54,7 @@ func (f *runFlags) runConfig(cat *engine.Catalog) (engine.RunConfig, error) {
 
 // prepare checks the run flags, loads the definitions and reads the run config:
 // everything that can be refused before a run starts.
-func (c *cli) prepare(f *runFlags) (*loaded, engine.RunConfig, error) {
+func (c *cli) prepare(ctx context.Context, f *runFlags) (*loaded, engine.RunConfig, error) {
 	if f.maxConcurrency < 0 {
 		return nil, nil, engine.Usagef("--max-concurrency %d: expected 0 (no limit) or more", f.maxConcurrency)
 	}
@@ -63,7 +62,7 @@ func (c *cli) prepare(f *runFlags) (*loaded, engine.RunConfig, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	rc, err := f.runConfig(l.catalog)
+	rc, err := f.runConfig(ctx, l.catalog)
 	return l, rc, err
 }
 
@@ -77,9 +76,9 @@ func (c *cli) assetsCmd() *cobra.Command {
 out of the selection are loaded from the warehouse through their I/O manager.
 
 ` + engine.SelectionHelp,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			l, rc, err := c.prepare(&flags)
+			l, rc, err := c.prepare(cmd.Context(), &flags)
 			if err != nil {
 				return err
 			}
@@ -124,11 +123,12 @@ func (c *cli) jobCmd() *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l, rc, err := c.prepare(&flags)
+			l, rc, err := c.prepare(cmd.Context(), &flags)
 			if err != nil {
 				return err
 			}
 			plan, err := l.catalog.PlanJob(args[0], rc)
+			err = withBranchHint(err)
 			if err == nil && flags.fromFailure != "" {
 				nodes, ferr := c.fromFailure(cmd.Context(), flags.fromFailure, "job", args[0])
 				if ferr != nil {

@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -98,13 +100,17 @@ func (c *structConfig[C]) Decode(values map[string]any) (any, error) {
 		if !ok {
 			return nil, &configKeyError{key: key, known: c.names()}
 		}
+		fieldType := v.Field(f.index).Type()
+		if values[key] == nil {
+			return nil, fmt.Errorf("%s is empty: expected %s", key, plainType(fieldType))
+		}
 		raw, err := yaml.Marshal(values[key])
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", key, err)
 		}
-		target := reflect.New(v.Field(f.index).Type())
+		target := reflect.New(fieldType)
 		if err := yaml.Unmarshal(raw, target.Interface()); err != nil || truncated(values[key], target.Elem()) {
-			return nil, fmt.Errorf("%s = %s: expected %s", key, strings.TrimSpace(string(raw)), f.Type)
+			return nil, fmt.Errorf("%s = %s: expected %s", key, shownValue(values[key], raw), plainType(fieldType))
 		}
 		v.Field(f.index).Set(target.Elem())
 	}
@@ -118,6 +124,60 @@ func (c *structConfig[C]) Decode(values map[string]any) (any, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// shownValue renders a config value for an error on one line: a scalar as
+// written, a list or mapping as compact JSON, text with a line break quoted; all
+// cut short.
+func shownValue(value any, raw []byte) string {
+	text := strings.TrimSpace(string(raw))
+	switch v := value.(type) {
+	case string:
+		text = v
+	case []any, map[string]any:
+		if j, err := json.Marshal(v); err == nil {
+			text = string(j)
+		}
+	}
+	if len(text) > 60 {
+		text = text[:57] + "..."
+	}
+	if text == "" || text != strings.TrimSpace(text) || oneLine(text) != text {
+		return strconv.Quote(text)
+	}
+	return text
+}
+
+// oneLine returns s as written, or quoted when it holds a line break or other
+// control character, so an error that shows it stays on one line.
+func oneLine(s string) string {
+	for _, r := range s {
+		if r < ' ' || r == 0x7f {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
+// plainType names a config field's type in words, not Go's type names.
+func plainType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "a whole number"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number, 0 or more"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "text"
+	case reflect.Slice, reflect.Array:
+		return "a list of " + strings.TrimPrefix(strings.TrimPrefix(plainType(t.Elem()), "a "), "an ") + "s"
+	case reflect.Map, reflect.Struct:
+		return "a mapping of keys to values"
+	}
+	return t.String()
 }
 
 // truncated reports a fractional number decoded into an integer, which yaml
@@ -215,19 +275,19 @@ func ParseRunConfig(data []byte) (RunConfig, error) {
 		for j := 0; j+1 < len(ops.Content); j += 2 {
 			name, node := ops.Content[j], ops.Content[j+1]
 			if node.Kind != yaml.MappingNode {
-				return nil, fmt.Errorf("run config line %d: ops: %s: expected config: <key>: <value>", node.Line, name.Value)
+				return nil, fmt.Errorf("run config line %d: ops: %s: expected config: <key>: <value>", node.Line, oneLine(name.Value))
 			}
 			values := map[string]any{}
 			for k := 0; k+1 < len(node.Content); k += 2 {
 				field, cfg := node.Content[k], node.Content[k+1]
 				if field.Value != "config" {
-					return nil, fmt.Errorf("run config line %d: ops: %s: unknown key %q: expected config", field.Line, name.Value, field.Value)
+					return nil, fmt.Errorf("run config line %d: ops: %s: unknown key %q: expected config", field.Line, oneLine(name.Value), field.Value)
 				}
 				if cfg.Kind != yaml.MappingNode {
-					return nil, fmt.Errorf("run config line %d: ops: %s: config: expected <key>: <value> pairs", cfg.Line, name.Value)
+					return nil, fmt.Errorf("run config line %d: ops: %s: config: expected <key>: <value> pairs", cfg.Line, oneLine(name.Value))
 				}
 				if err := cfg.Decode(&values); err != nil {
-					return nil, fmt.Errorf("run config line %d: ops: %s: config: %s", cfg.Line, name.Value, firstLine(err.Error()))
+					return nil, fmt.Errorf("run config line %d: ops: %s: config: %s", cfg.Line, oneLine(name.Value), firstLine(err.Error()))
 				}
 			}
 			rc[name.Value] = values

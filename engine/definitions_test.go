@@ -148,8 +148,8 @@ func TestRunConfig(t *testing.T) {
 	}
 
 	bad := []struct{ set, msg string }{
-		{"items.base_item_id=abc", `base_item_id = abc: expected int`},
-		{"items.base_item_id=1.5", `base_item_id = 1.5: expected int`},
+		{"items.base_item_id=abc", `base_item_id = abc: expected a whole number`},
+		{"items.base_item_id=1.5", `base_item_id = 1.5: expected a whole number`},
 		{"items.base_itm_id=3", `unknown key "base_itm_id": expected one of base_item_id, label`},
 		{"items.base_item_id=-5", "base_item_id must be > 0"},
 		{"comments.x=1", "this node takes no config"},

@@ -16,18 +16,27 @@ func FuzzRunConfig(f *testing.F) {
 	}
 	f.Add("", "items.base_item_id=1e9")
 	f.Add("", "items.=")
+	f.Add("", "items.base_item_id=")
+	f.Add("", "items.base_item_id=1.5")
+	f.Add("", "items.base_item_id=x: 1\ny: 2")
+	f.Add("ops:\n  \"a\\nb\": 3\n", "items.label=\"a\\nb\"")
 	schema := engine.ConfigOf(itemsConfig{BaseItemID: 1000})
 	f.Fuzz(func(t *testing.T, file, set string) {
 		rc, err := engine.ParseRunConfig([]byte(file))
 		if err != nil {
-			if strings.Contains(err.Error(), "\n\n") {
-				t.Errorf("error is not one clear message: %q", err)
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error is not one line: %q", err)
 			}
 			return
 		}
-		_ = rc.Set(set)
+		if err := rc.Set(set); err != nil && strings.Contains(err.Error(), "\n") {
+			t.Errorf("--set error is not one line: %q", err)
+		}
 		v, err := schema.Decode(rc["items"])
 		if err != nil {
+			if msg := err.Error(); strings.Contains(msg, "\n") || strings.Contains(msg, "int64") {
+				t.Errorf("config error is not one plain line: %q", msg)
+			}
 			return
 		}
 		if cfg := v.(itemsConfig); cfg.BaseItemID <= 0 {

@@ -59,6 +59,9 @@ func (c *Catalog) PlanJob(name string, rc RunConfig) (*Plan, error) {
 	return c.plan(name, c.assets, cj.sel, rc)
 }
 
+// maxListed is how many unknown names an error lists before "and N more".
+const maxListed = 5
+
 // plan builds a plan of the given positions of d, all of whose upstreams precede
 // them, and decodes their config.
 func (c *Catalog) plan(name string, d *dag, positions []int, rc RunConfig) (*Plan, error) {
@@ -97,13 +100,23 @@ func (c *Catalog) plan(name string, d *dag, positions []int, rc RunConfig) (*Pla
 		}
 		p.nodes[k] = pn
 	}
+	var unknown []string
 	for _, key := range sortedKeys(rc) {
 		if _, ok := d.index[key]; !ok {
-			names := make([]string, len(d.nodes))
-			for i, n := range d.nodes {
-				names[i] = n.name
-			}
+			unknown = append(unknown, key)
+		}
+	}
+	if len(unknown) > 0 {
+		names := make([]string, len(d.nodes))
+		for i, n := range d.nodes {
+			names[i] = n.name
+		}
+		// A few names are useful; thousands make an error nobody reads.
+		for _, key := range unknown[:min(len(unknown), maxListed)] {
 			errs.add(ProblemConfig, "run config", key, "no such node"+prefixed("; ", didYouMean(key, names)))
+		}
+		if more := len(unknown) - maxListed; more > 0 {
+			errs.add(ProblemConfig, "run config", "", fmt.Sprintf("and %d more unknown node names", more))
 		}
 	}
 	if err := errs.orNil(); err != nil {

@@ -71,16 +71,23 @@ func (k ResourceKey[T]) From(d Deps) (T, error) {
 }
 
 // resourceSet opens a run's resources on demand and closes them at the end.
+//
+// Inside a run a resource is shared by every node, so it opens under the run's
+// context (openCtx), never under the context of the node that happened to ask
+// first: that node's timeout or failure must not leave a failed open cached for
+// the others. Each caller waits for the open only as long as its own context
+// lives. Outside a run (openCtx nil) the single caller's context is used.
 type resourceSet struct {
 	defs    map[string]Resource
+	openCtx context.Context // the run's context; nil outside a run
+	opening sync.WaitGroup  // opens still in flight, waited for by close
 	mu      sync.Mutex
 	entries map[string]*resourceEntry
 	opened  []string // in opening order, closed in reverse
 }
 
 type resourceEntry struct {
-	once  sync.Mutex
-	done  bool
+	ready chan struct{} // closed once Open has returned; value and err are then set
 	value any
 	err   error
 }
@@ -99,7 +106,9 @@ func (d resourceDeps) resolve(ctx context.Context, key string) (any, error) {
 }
 func (d resourceDeps) context() context.Context { return d.ctx }
 
-// get returns the resource, opening it (and what it requires) on first use.
+// get returns the resource, opening it (and what it requires) on first use. It
+// returns early with ctx's error when ctx ends first; the open itself goes on
+// under the run's context, and its result serves the next caller.
 func (s *resourceSet) get(ctx context.Context, key string) (any, error) {
 	def, ok := s.defs[key]
 	if !ok {
@@ -108,34 +117,54 @@ func (s *resourceSet) get(ctx context.Context, key string) (any, error) {
 	s.mu.Lock()
 	e := s.entries[key]
 	if e == nil {
-		e = &resourceEntry{}
+		if err := ctx.Err(); err != nil {
+			s.mu.Unlock()
+			return nil, err // not opened: a later caller with a live context may open it
+		}
+		e = &resourceEntry{ready: make(chan struct{})}
 		s.entries[key] = e
+		if s.openCtx == nil {
+			s.mu.Unlock()
+			s.open(ctx, key, def, e)
+			return e.value, e.err
+		}
+		s.opening.Add(1)
+		go func(openCtx context.Context) {
+			defer s.opening.Done()
+			s.open(openCtx, key, def, e)
+		}(s.openCtx)
 	}
 	s.mu.Unlock()
-
-	e.once.Lock()
-	defer e.once.Unlock()
-	if e.done {
+	select {
+	case <-e.ready:
 		return e.value, e.err
+	default:
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err // not opened: a later caller with a live context may open it
+	select {
+	case <-e.ready:
+		return e.value, e.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
+}
+
+// open runs the resource's Open under ctx and publishes the result in e.
+func (s *resourceSet) open(ctx context.Context, key string, def Resource, e *resourceEntry) {
+	defer close(e.ready)
 	v, err := def.Open(ctx, resourceDeps{ctx: ctx, set: s})
-	e.done = true
 	if err != nil {
 		e.err = fmt.Errorf("open resource %s: %w", key, err)
-		return nil, e.err
+		return
 	}
 	e.value = v
 	s.mu.Lock()
 	s.opened = append(s.opened, key)
 	s.mu.Unlock()
-	return v, nil
 }
 
 // close closes every opened resource in reverse order and joins their errors.
 func (s *resourceSet) close() error {
+	s.opening.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var errs []error

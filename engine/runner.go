@@ -20,17 +20,22 @@ import (
 //     not before; nodes with no path between them run at once, so a slow node never
 //     holds back an unrelated branch. Dispatch is not level by level.
 //   - At most MaxConcurrency nodes run at once (0: no limit). Among ready nodes the
-//     earliest in topological order goes first.
+//     earliest in topological order goes first. A node waiting out its retry
+//     backoff is not running: it gives its slot back and queues again when the
+//     wait is over.
 //   - A failed node marks every node downstream of it SKIPPED; independent nodes
 //     run to the end. With FailFast the first failure cancels the run's context
 //     instead, and nodes not yet started end CANCELED.
 //   - A panic in Compute is that node's failure, with the stack in its event.
 //   - Cancelling ctx (SIGINT in the CLI) cancels every running node's context; no
 //     further node starts; the run ends CANCELED once running nodes return.
-//   - Resources open lazily on first use and are all closed before Run returns.
+//   - Resources open lazily on first use, under the run's context (not the first
+//     caller's, whose timeout must not fail the open for everyone), and are all
+//     closed before Run returns. An input loaded through an I/O manager is loaded
+//     once, likewise under the run's context.
 //
 // Cost: one scheduling loop, in the caller's goroutine, plus one goroutine per
-// running node; no polling. Readiness is a counter of unfinished upstreams per node, owned by the
+// running node and one per node waiting out a retry backoff; no polling. Readiness is a counter of unfinished upstreams per node, owned by the
 // scheduling goroutine alone. A Runner holds no run state and may run many plans.
 type Runner struct {
 	MaxConcurrency int
@@ -59,14 +64,24 @@ type run struct {
 	steps     []StepResult // index i written only by node i's worker before it reports
 	outputs   []any        // likewise
 
-	loadMu sync.Mutex
-	loaded map[string]*loadedValue
+	loadMu  sync.Mutex
+	loaded  map[string]*loadedValue
+	loadCtx context.Context // the run's context, for loads shared by nodes
+	loading sync.WaitGroup  // loads in flight, waited for by release
 }
 
 type loadedValue struct {
-	once  sync.Once
+	ready chan struct{} // closed once the load returned; value and err are then set
 	value any
 	err   error
+}
+
+// attemptDone is what a worker reports after one attempt of node: the node
+// ended, or it failed and waits retryIn before its next attempt.
+type attemptDone struct {
+	node    int
+	retry   bool
+	retryIn time.Duration
 }
 
 // Run executes the plan and returns its result; result.Err() tells success.
@@ -128,6 +143,7 @@ func (rn *run) schedule(ctx context.Context, limit int, failFast bool) (canceled
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	rn.resources.openCtx, rn.loadCtx = runCtx, runCtx // set before any worker starts
 
 	pending := make([]int, len(nodes))
 	blocked := make([]bool, len(nodes)) // an upstream did not succeed
@@ -138,9 +154,12 @@ func (rn *run) schedule(ctx context.Context, limit int, failFast bool) (canceled
 			ready.push(i)
 		}
 	}
-	done := make(chan int, len(nodes)) // never blocks a worker
+	// Each node has at most one report outstanding, in done or in woken, so
+	// neither channel ever blocks a sender.
+	done := make(chan attemptDone, len(nodes))
+	woken := make(chan int, len(nodes)) // a node whose retry backoff is over
 	var g errgroup.Group
-	inFlight, stopping := 0, false
+	inFlight, waiting, stopping := 0, 0, false
 	outside := ctx.Done()
 
 	// settle tells node i's children that it finished. Children of a node that
@@ -183,22 +202,39 @@ func (rn *run) schedule(ctx context.Context, limit int, failFast bool) (canceled
 			i := ready.pop()
 			inFlight++
 			g.Go(func() error {
-				rn.execute(runCtx, i)
-				done <- i
+				done <- rn.execute(runCtx, i)
 				return nil
 			})
 		}
-		if inFlight == 0 {
+		if inFlight == 0 && waiting == 0 {
 			break
 		}
 		select {
-		case i := <-done:
+		case d := <-done:
 			inFlight--
+			if d.retry {
+				// The slot is free while the node waits; it queues again after.
+				waiting++
+				g.Go(func() error {
+					sleep(runCtx, d.retryIn)
+					woken <- d.node
+					return nil
+				})
+				continue
+			}
+			i := d.node
 			if rn.steps[i].Status == StepFailure && failFast && !stopping {
 				stopping = true
 				cancel()
 			}
 			settle(i)
+		case i := <-woken:
+			waiting--
+			if stopping || runCtx.Err() != nil {
+				rn.cancelStep(i)
+				continue
+			}
+			ready.push(i)
 		case <-outside:
 			outside = nil
 			stopping = true
@@ -216,47 +252,57 @@ func (rn *run) schedule(ctx context.Context, limit int, failFast bool) (canceled
 	return canceled || ctx.Err() != nil
 }
 
-// execute runs one node with its retry policy and records its result.
-func (rn *run) execute(runCtx context.Context, i int) {
+// execute runs the next attempt of node i and records its result. A failed
+// attempt with attempts left is reported as a retry with its backoff; the
+// scheduler waits it out without holding a concurrency slot, then calls execute
+// again. Step i is written only here and by cancelStep, never at the same time.
+func (rn *run) execute(runCtx context.Context, i int) attemptDone {
 	pn := rn.plan.nodes[i]
 	step := &rn.steps[i]
-	step.Start = time.Now()
-	rn.emit(Event{Type: EventStepStart, Node: pn.name, Time: step.Start})
-	attempts := pn.retry.attempts()
-	for a := 1; ; a++ {
-		step.Attempts = a
-		value, m, err := rn.attempt(runCtx, pn, a)
-		if err == nil {
-			rn.outputs[i] = value
-			step.Status, step.Duration, step.Materialization = StepSuccess, time.Since(step.Start), m
-			rn.emit(Event{Type: EventStepSuccess, Node: pn.name, Attempt: a, Duration: step.Duration})
-			return
-		}
-		step.Err = err
-		if runCtx.Err() != nil {
-			step.Status, step.Duration = StepCanceled, time.Since(step.Start)
-			rn.emit(Event{Type: EventStepCanceled, Node: pn.name, Attempt: a, Duration: step.Duration, Error: err.Error()})
-			return
-		}
-		if a >= attempts {
-			step.Status, step.Duration = StepFailure, time.Since(step.Start)
-			ev := Event{Type: EventStepFailure, Node: pn.name, Attempt: a, Duration: step.Duration, Error: err.Error()}
-			var pe *PanicError
-			if errors.As(err, &pe) {
-				ev.Stack = pe.Stack
-			}
-			rn.emit(ev)
-			return
-		}
-		wait := pn.retry.backoff(a)
-		rn.emit(Event{Type: EventStepRetry, Node: pn.name, Attempt: a, Error: err.Error(),
-			Message: fmt.Sprintf("attempt %d of %d failed; retrying in %s", a, attempts, wait.Round(time.Millisecond))})
-		if !sleep(runCtx, wait) {
-			step.Status, step.Duration = StepCanceled, time.Since(step.Start)
-			rn.emit(Event{Type: EventStepCanceled, Node: pn.name, Attempt: a, Duration: step.Duration, Error: err.Error()})
-			return
-		}
+	if step.Attempts == 0 {
+		step.Start = time.Now()
+		rn.emit(Event{Type: EventStepStart, Node: pn.name, Time: step.Start})
 	}
+	attempts := pn.retry.attempts()
+	step.Attempts++
+	a := step.Attempts
+	value, m, err := rn.attempt(runCtx, pn, a)
+	if err == nil {
+		rn.outputs[i] = value
+		step.Status, step.Duration, step.Materialization = StepSuccess, time.Since(step.Start), m
+		rn.emit(Event{Type: EventStepSuccess, Node: pn.name, Attempt: a, Duration: step.Duration})
+		return attemptDone{node: i}
+	}
+	step.Err = err
+	if runCtx.Err() != nil {
+		rn.cancelStep(i)
+		return attemptDone{node: i}
+	}
+	if a >= attempts {
+		step.Status, step.Duration = StepFailure, time.Since(step.Start)
+		ev := Event{Type: EventStepFailure, Node: pn.name, Attempt: a, Duration: step.Duration, Error: err.Error()}
+		var pe *PanicError
+		if errors.As(err, &pe) {
+			ev.Stack = pe.Stack
+		}
+		rn.emit(ev)
+		return attemptDone{node: i}
+	}
+	wait := pn.retry.backoff(a)
+	rn.emit(Event{Type: EventStepRetry, Node: pn.name, Attempt: a, Error: err.Error(),
+		Message: fmt.Sprintf("attempt %d of %d failed; retrying in %s", a, attempts, wait.Round(time.Millisecond))})
+	return attemptDone{node: i, retry: true, retryIn: wait}
+}
+
+// cancelStep ends a started node as CANCELED, keeping its last error.
+func (rn *run) cancelStep(i int) {
+	step := &rn.steps[i]
+	step.Status, step.Duration = StepCanceled, time.Since(step.Start)
+	ev := Event{Type: EventStepCanceled, Node: rn.plan.nodes[i].name, Attempt: step.Attempts, Duration: step.Duration}
+	if step.Err != nil {
+		ev.Error = step.Err.Error()
+	}
+	rn.emit(ev)
 }
 
 // attempt runs Compute once, under the node's timeout, and stores an asset's value
@@ -330,27 +376,43 @@ func (rn *run) inputValue(c *Context, in planInput) (any, error) {
 	rn.loadMu.Lock()
 	lv := rn.loaded[in.from]
 	if lv == nil {
-		lv = &loadedValue{}
+		lv = &loadedValue{ready: make(chan struct{})}
 		rn.loaded[in.from] = lv
+		rn.loading.Add(1)
+		// Loaded under the run's context: the value is shared, so one node's
+		// timeout must not become every node's load error.
+		go func(ctx context.Context) {
+			defer rn.loading.Done()
+			defer close(lv.ready)
+			iom, err := rn.ioManager(ctx, in.ioManager)
+			if err != nil {
+				lv.err = err
+				return
+			}
+			lv.value, lv.err = iom.Load(ctx, in.from)
+			if lv.err != nil {
+				lv.err = fmt.Errorf("load %s: %w", in.from, lv.err)
+			}
+		}(rn.loadCtx)
 	}
 	rn.loadMu.Unlock()
-	lv.once.Do(func() {
-		iom, err := rn.ioManager(c, in.ioManager)
-		if err != nil {
-			lv.err = err
-			return
-		}
-		lv.value, lv.err = iom.Load(c, in.from)
-		if lv.err != nil {
-			lv.err = fmt.Errorf("load %s: %w", in.from, lv.err)
-		}
-	})
-	return lv.value, lv.err
+	select {
+	case <-lv.ready:
+		return lv.value, lv.err
+	default:
+	}
+	select {
+	case <-lv.ready:
+		return lv.value, lv.err
+	case <-c.Done():
+		return nil, c.Err()
+	}
 }
 
 // release frees every value the run holds and closes its resources. It returns a
 // message describing close failures, if any.
 func (rn *run) release() string {
+	rn.loading.Wait()
 	for i, v := range rn.outputs {
 		release(v)
 		rn.outputs[i] = nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -94,6 +95,9 @@ func (c *Client) MaxItem(ctx context.Context) (int64, error) {
 	if err != nil || n < 0 {
 		return 0, fmt.Errorf("maxitem: expected a number, got %.40q", body)
 	}
+	if n > MaxID {
+		return 0, fmt.Errorf("maxitem = %d: larger than %d, the largest id the API's numbers hold exactly", n, int64(MaxID))
+	}
 	return n, nil
 }
 
@@ -180,7 +184,7 @@ func (c *Client) get(ctx context.Context, path, what string) ([]byte, error) {
 		if attempt == c.cfg.MaxAttempts {
 			break
 		}
-		wait := c.cfg.Backoff << (attempt - 1)
+		wait := doubled(c.cfg.Backoff, attempt-1, c.cfg.MaxBackoff)
 		wait = min(time.Duration(float64(wait)*(0.5+rand.Float64())), c.cfg.MaxBackoff)
 		if r.retryAfter > 0 {
 			wait = min(r.retryAfter, c.cfg.MaxRetryAfter)
@@ -237,12 +241,35 @@ func transportError(err error, timeout time.Duration) error {
 	return err
 }
 
-// retryAfter parses a Retry-After header: seconds or an HTTP date.
+// doubled returns d doubled n times, saturating at limit instead of overflowing.
+func doubled(d time.Duration, n int, limit time.Duration) time.Duration {
+	for ; n > 0 && d < limit; n-- {
+		if d > limit/2 {
+			return limit
+		}
+		d *= 2
+	}
+	return min(d, limit)
+}
+
+// maxRetryAfter is the longest wait a Retry-After header can ask for; longer
+// asks saturate here (and are then capped by Config.MaxRetryAfter) instead of
+// wrapping time.Duration.
+const maxRetryAfter = time.Duration(math.MaxInt64)
+
+// retryAfter parses a Retry-After header: seconds or an HTTP date. A number of
+// seconds too large for a time.Duration saturates rather than wraps.
 func retryAfter(h string) time.Duration {
 	if h == "" {
 		return 0
 	}
-	if s, err := strconv.Atoi(strings.TrimSpace(h)); err == nil && s >= 0 {
+	if s, err := strconv.ParseInt(strings.TrimSpace(h), 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		switch {
+		case s < 0:
+			return 0
+		case s > int64(maxRetryAfter/time.Second):
+			return maxRetryAfter
+		}
 		return time.Duration(s) * time.Second
 	}
 	if t, err := http.ParseTime(h); err == nil {

@@ -37,7 +37,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"assets", "--bogus"}, nil, 2, "unknown flag: --bogus"},
 		{[]string{"assets", "--select", "itmes"}, nil, 2, `did you mean "items"?`},
 		{[]string{"assets", "--select", ""}, nil, 2, "empty selection"},
-		{[]string{"assets", "--set", "items.base_item_id=abc"}, nil, 2, "base_item_id = abc: expected int64"},
+		{[]string{"assets", "--set", "items.base_item_id=abc"}, nil, 2, "base_item_id = abc: expected a whole number"},
 		{[]string{"assets", "--set", "items.base_item_id=0"}, nil, 2, "base_item_id = 0: expected a number from 1"},
 		{[]string{"assets", "--set", "nodot"}, nil, 2, "expected NODE.KEY=VALUE"},
 		{[]string{"assets", "--config", "missing.yaml"}, nil, 2, "--config"},

@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -15,20 +13,6 @@ import (
 	"github.com/assetflow/assetflow/resources/warehouse"
 	"github.com/assetflow/assetflow/resources/warehouse/warehousetest"
 )
-
-// killAfter starts the binary and kills it with SIGKILL after d.
-func (p *project) killAfter(d time.Duration, env []string, args ...string) {
-	p.t.Helper()
-	cmd := exec.Command(binary, append(args, "--log-format", "json")...)
-	cmd.Dir = p.dir
-	cmd.Env = append(append([]string{}, p.base...), env...)
-	if err := cmd.Start(); err != nil {
-		p.t.Fatal(err)
-	}
-	time.Sleep(d)
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
-}
 
 // tables reads the Hacker News tables of a database: nil for one that does not
 // exist. Opening the warehouse folds in what a killed writer left in the WAL.
@@ -60,21 +44,32 @@ func (p *project) tables(db string) map[string][][]any {
 }
 
 // kill -9 during materializations: every table is absent, the old one or the
-// new one, never partial; the next run works.
+// new one, never partial; the next run works. Kills are timed from the log line
+// that starts the fetch and steered into the writes; the test counts how many
+// landed mid-write (a staging table left behind) and requires some.
 func TestKillDuringMaterialization(t *testing.T) {
 	ref := newProject(t)
 	ref.must(nil, "assets", "--set", "items.base_item_id=3000")
 	want := ref.tables("PRODUCTION")
 
 	p := newProject(t)
-	rng := rand.New(rand.NewPCG(1, 2))
-	for i := 0; i < 8; i++ {
-		p.killAfter(time.Duration(5+rng.IntN(60))*time.Millisecond, nil, "assets", "--set", "items.base_item_id=3000")
-		for table, rows := range p.tables("PRODUCTION") {
+	const minKills, minMid, budget = 8, 3, 40
+	k := &killTally{delay: 5 * time.Millisecond}
+	for i := 0; !k.enough(minKills, minMid, budget); i++ {
+		started := p.killWhen("fetching items", k.delay, nil, "assets", "--set", "items.base_item_id=3000")
+		before, mid := p.writeState("PRODUCTION", started)
+		got := p.tables("PRODUCTION")
+		for table, rows := range got {
 			if len(rows) != len(want[table]) || !sameRows(map[string][][]any{table: rows}, map[string][][]any{table: want[table]}) {
 				t.Fatalf("kill %d: %s has %d rows, want %d or none", i, table, len(rows), len(want[table]))
 			}
 		}
+		t.Logf("kill %d after %v: tables %d before %v staging %v", i, k.delay, len(got), before, mid)
+		k.landed(before, mid)
+	}
+	t.Logf("kills: %d before any write, %d mid-write, %d after a table was swapped in", k.before, k.midWrite, k.past)
+	if k.midWrite < minMid {
+		t.Errorf("only %d of %d kills landed mid-write, want %d: the test did not exercise what it claims", k.midWrite, k.before+k.midWrite+k.past, minMid)
 	}
 	p.must(nil, "assets", "--set", "items.base_item_id=3000")
 	if !sameRows(p.tables("PRODUCTION"), want) {
@@ -98,21 +93,32 @@ func (p *project) seedProduction(rows int) {
 }
 
 // kill -9 during a clone: the clone is absent or whole; the next clone works
-// and leaves no temporary file.
+// and leaves no temporary file. The test counts the kills that landed mid-copy
+// (a temporary file left behind) and requires some.
 func TestKillDuringClone(t *testing.T) {
 	p := newProject(t)
 	p.seedProduction(400_000)
 	prodFile := filepath.Join(p.dir, "wh", "PRODUCTION.duckdb")
+	cloneFile := filepath.Join(p.dir, "wh", "PRODUCTION_CLONE_42.duckdb")
 	prod, _ := os.ReadFile(prodFile)
-	rng := rand.New(rand.NewPCG(3, 4))
-	for i := 0; i < 6; i++ {
-		p.killAfter(time.Duration(10+rng.IntN(80))*time.Millisecond, branch("42"), "job", "clone_prod")
-		if b, err := os.ReadFile(filepath.Join(p.dir, "wh", "PRODUCTION_CLONE_42.duckdb")); err == nil && string(b) != string(prod) {
+	const minKills, minMid, budget = 6, 2, 30
+	k := &killTally{delay: 20 * time.Millisecond}
+	for i := 0; !k.enough(minKills, minMid, budget); i++ {
+		_ = os.Remove(cloneFile) // each kill starts from no clone, so "before" is visible
+		p.killWhen("", k.delay, branch("42"), "job", "clone_prod")
+		tmp, _ := filepath.Glob(filepath.Join(p.dir, "wh", ".*.tmp"))
+		b, err := os.ReadFile(cloneFile)
+		if err == nil && string(b) != string(prod) {
 			t.Fatalf("kill %d left a partial clone (%d of %d bytes)", i, len(b), len(prod))
 		}
+		k.landed(err != nil && len(tmp) == 0, len(tmp) > 0)
+	}
+	t.Logf("kills: %d before the copy, %d mid-copy, %d after the clone was in place", k.before, k.midWrite, k.past)
+	if k.midWrite < minMid {
+		t.Errorf("only %d of %d kills landed mid-copy, want %d: the test did not exercise what it claims", k.midWrite, k.before+k.midWrite+k.past, minMid)
 	}
 	p.must(branch("42"), "job", "clone_prod")
-	b, _ := os.ReadFile(filepath.Join(p.dir, "wh", "PRODUCTION_CLONE_42.duckdb"))
+	b, _ := os.ReadFile(cloneFile)
 	if string(b) != string(prod) {
 		t.Error("the clone after the kills differs from production")
 	}

@@ -27,6 +27,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
+// processDeadline bounds every process a test starts: generous, it only turns
+// a hang into a failure.
+const processDeadline = 5 * time.Minute
+
 // binary is the real run command, built once for the tests that drive it as CI
 // would.
 var binary string
@@ -86,7 +90,16 @@ func (p *project) run(env []string, args ...string) result {
 	cmd.Env = append(append([]string{}, p.base...), env...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		p.t.Fatal(err)
+	}
+	// A deadline that only turns a hang into a failure; it asserts no speed.
+	hang := time.AfterFunc(processDeadline, func() {
+		p.t.Errorf("run %s did not end within %s: killed", strings.Join(args, " "), processDeadline)
+		_ = cmd.Process.Kill()
+	})
+	err := cmd.Wait()
+	hang.Stop()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
@@ -225,7 +238,12 @@ func (p *project) stalledRun(n int32, stdout, stderr io.Writer) *exec.Cmd {
 	if err := cmd.Start(); err != nil {
 		p.t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); requests.Load() < n && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(processDeadline); requests.Load() < n; {
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			p.t.Fatalf("only %d of %d item requests arrived within %s", requests.Load(), n, processDeadline)
+		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	return cmd

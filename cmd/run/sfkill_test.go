@@ -57,7 +57,7 @@ func TestKillDuringMaterializationOnSnowflake(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	for i := 0; i < 8; i++ {
-		p.killAfter(whole*time.Duration(30+rng.IntN(65))/100, nil, "assets", "--set", "items.base_item_id=3000")
+		p.killWhen("", whole*time.Duration(30+rng.IntN(65))/100, nil, "assets", "--set", "items.base_item_id=3000")
 		if !sameRows(p.snowflakeTables("PRODUCTION"), want) {
 			t.Fatalf("kill %d: a table is partial", i)
 		}

@@ -168,6 +168,7 @@ func (s *SQLite) StartRun(ctx context.Context, r Run) error {
 	if err != nil {
 		return fmt.Errorf("run store %s: record run: %w", s.path, err)
 	}
+	s.reserveEnd(r.ID)
 	return nil
 }
 
@@ -180,13 +181,18 @@ func (s *SQLite) FinishRun(ctx context.Context, res *engine.RunResult) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE runs SET status = ?, error = ?, ended_ns = ? WHERE run_id = ?`,
 		string(res.Status), msg, res.Start.Add(res.Duration).UnixNano(), res.RunID)
 	if err != nil {
+		if s.keepEnd(res, err) {
+			return fmt.Errorf("run store %s: finish run: %w (the end is kept in %s for the next command)", s.path, err, s.reservePath(res.RunID))
+		}
 		return fmt.Errorf("run store %s: finish run: %w", s.path, err)
 	}
+	s.dropReserve(res.RunID)
 	return nil
 }
 
 // MarkAbandoned fails the STARTED runs of this host whose process is gone.
 func (s *SQLite) MarkAbandoned(ctx context.Context) (int, error) {
+	kept := s.applyKeptEnds(ctx)
 	rows, err := s.db.QueryContext(ctx, `SELECT run_id, pid, proc_start FROM runs WHERE status = 'STARTED' AND host = ?`, s.host)
 	if err != nil {
 		return 0, fmt.Errorf("run store %s: %w", s.path, err)
@@ -199,7 +205,7 @@ func (s *SQLite) MarkAbandoned(ctx context.Context) (int, error) {
 			rows.Close()
 			return 0, err
 		}
-		if !alive(pid, start) {
+		if !alive(pid, start) && !kept[id] {
 			gone = append(gone, id)
 		}
 	}
@@ -210,6 +216,7 @@ func (s *SQLite) MarkAbandoned(ctx context.Context) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("run store %s: %w", s.path, err)
 		}
+		s.dropReserve(id)
 	}
 	return len(gone), nil
 }

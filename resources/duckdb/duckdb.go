@@ -1,3 +1,5 @@
+//go:build cgo
+
 // Package duckdb is the embedded warehouse backend: a folder in which each
 // database is one DuckDB file, attached under its own name into one in-process
 // DuckDB instance. Everything, clones included, works with no account.
@@ -128,15 +130,30 @@ func (w *Warehouse) attach(ctx context.Context, name string, create bool) error 
 	if _, ok := w.attached[name]; ok {
 		return nil
 	}
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+	info, err := os.Stat(path)
+	isNew := errors.Is(err, os.ErrNotExist)
+	if isNew {
 		if !create {
 			return fmt.Errorf("%s: %w", name, ErrNoDatabase)
 		}
 		if w.readOnly[strings.ToUpper(name)] {
 			return fmt.Errorf("%s: %w (and it is read-only here)", name, ErrNoDatabase)
 		}
+	} else if err == nil && info.Mode().IsRegular() && info.Size() == 0 {
+		// DuckDB never leaves a database file empty; one is a creation that
+		// failed (a full disk). Say so rather than "not a valid DuckDB file".
+		return fmt.Errorf("attach %s: %s is empty, left by a creation that failed (a full disk?): remove it to start the database anew", name, path)
 	}
-	return w.attachLocked(ctx, name, path, w.readOnly[strings.ToUpper(name)])
+	err = w.attachLocked(ctx, name, path, w.readOnly[strings.ToUpper(name)])
+	var busy *BusyError
+	if err != nil && isNew && !isLockError(err) && !errors.As(err, &busy) && ctx.Err() == nil {
+		// This attach created the file and failed, on a full disk for one: an
+		// empty file left behind would make every later attach fail.
+		if info, serr := os.Stat(path); serr == nil && info.Size() == 0 {
+			_ = os.Remove(path)
+		}
+	}
+	return err
 }
 
 func (w *Warehouse) attachLocked(ctx context.Context, name, path string, readOnly bool) error {

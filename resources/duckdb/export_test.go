@@ -1,3 +1,5 @@
+//go:build cgo
+
 package duckdb
 
 // SetBeforeSwap installs a hook that runs after a write filled its staging table

@@ -70,7 +70,11 @@ func (w *Warehouse) writeTable(ctx context.Context, ref warehouse.TableRef, cols
 
 // insertRows binds the rows column-wise, BatchRows at a time, in one transaction.
 func (w *Warehouse) insertRows(ctx context.Context, conn *sql.Conn, ref warehouse.TableRef, cols []warehouse.Column, t arrow.Table) error {
-	tx, err := conn.BeginTx(ctx, nil)
+	// The driver sends ROLLBACK under the context the transaction began with; a
+	// cancelled one would leave the transaction open on the pooled session, and
+	// the next write's BEGIN would fail inside it. So the transaction lives under
+	// a context that is not cancelled, and each statement under ctx.
+	tx, err := conn.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -315,6 +316,41 @@ func testCancelledWrite(t *testing.T, w warehouse.Warehouse) {
 	want := Sample(1, 20)
 	defer want.Release()
 	Equal(t, read(t, w, prod), want)
+
+	// Cancelled during the write: the context ends when the backend starts
+	// reading the rows, which it does only after its staging table exists.
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	during := &cancelOnRead{Table: Sample(5000, 3000), cancel: cancel}
+	defer during.Release()
+	err := w.WriteTable(ctx, prod, during)
+	if n := during.reads.Load(); n == 0 {
+		t.Fatal("the cancel never landed mid-write: the backend did not read the rows")
+	}
+	if err == nil {
+		t.Fatal("a write cancelled while it read the rows succeeded")
+	}
+	Equal(t, read(t, w, prod), want)
+	// The next write is not disturbed by what the cancelled one left.
+	again := Sample(7, 3)
+	defer again.Release()
+	write(t, w, prod, Sample(7, 3))
+	Equal(t, read(t, w, prod), again)
+}
+
+// cancelOnRead is a table that cancels a context the first time its columns are
+// read, and counts the reads: a count above zero proves the cancel landed while
+// a write was under way.
+type cancelOnRead struct {
+	arrow.Table
+	cancel context.CancelFunc
+	reads  atomic.Int32
+}
+
+func (c *cancelOnRead) Column(i int) *arrow.Column {
+	c.reads.Add(1)
+	c.cancel()
+	return c.Table.Column(i)
 }
 
 func contains(list []string, s string) bool {
