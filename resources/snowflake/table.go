@@ -116,23 +116,6 @@ func bindColumn(col arrow.Array, kind warehouse.ColumnKind) any {
 	return sf.Array(&vals)
 }
 
-// ReadTable reads the table back as Arrow with the kinds it was written with.
-func (w *Warehouse) ReadTable(ctx context.Context, ref warehouse.TableRef) (arrow.Table, error) {
-	if err := ref.Check(); err != nil {
-		return nil, err
-	}
-	rows, err := w.db.QueryContext(ctx, "SELECT * FROM "+ref.Quoted())
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", ref, err)
-	}
-	defer rows.Close()
-	t, err := warehouse.ReadRows(rows, kindOf, decode)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", ref, err)
-	}
-	return t, nil
-}
-
 // decode turns a value as the driver returns it into a value of the kind: the
 // JSON row format renders numbers and arrays as text.
 func decode(v any, kind warehouse.ColumnKind) (any, error) {
@@ -148,9 +131,15 @@ func decode(v any, kind warehouse.ColumnKind) (any, error) {
 }
 
 func kindOf(ct *sql.ColumnType) (warehouse.ColumnKind, error) {
-	switch name := strings.ToUpper(ct.DatabaseTypeName()); name {
+	_, scale, _ := ct.DecimalSize()
+	return kindOfType(ct.DatabaseTypeName(), scale)
+}
+
+// kindOfType maps a Snowflake column type to a column kind.
+func kindOfType(typeName string, scale int64) (warehouse.ColumnKind, error) {
+	switch name := strings.ToUpper(typeName); name {
 	case "FIXED":
-		if _, scale, ok := ct.DecimalSize(); ok && scale > 0 {
+		if scale > 0 {
 			return warehouse.Float64, nil
 		}
 		return warehouse.Int64, nil
