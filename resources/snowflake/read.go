@@ -245,4 +245,3 @@ func (w *Warehouse) readRows(ctx context.Context, ref warehouse.TableRef) (arrow
 	defer rows.Close()
 	return warehouse.ReadRows(rows, kindOf, decode)
 }
-
