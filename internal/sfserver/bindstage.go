@@ -89,6 +89,7 @@ func (s *Server) insertFromStage(ctx context.Context, sess *session, stmt string
 	if err := flush(); err != nil {
 		return nil, err
 	}
+	s.stats.stageBindInserts.Add(1)
 	n := strconv.Itoa(total)
 	return &queryData{StatementTypeID: typeInsert,
 		RowType: []rowType{{Name: "number of rows inserted", Type: "fixed", Precision: 19}},

@@ -114,6 +114,7 @@ func (s *Server) downloadChunk(w http.ResponseWriter, r *http.Request) {
 		dropConnection(w)
 		return
 	}
+	s.stats.chunkDownloads.Add(1)
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Length", strconv.Itoa(len(res.chunks[idx])))
 	_, _ = w.Write(res.chunks[idx])

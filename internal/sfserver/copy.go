@@ -88,6 +88,7 @@ func (s *Server) copyInto(ctx context.Context, sess *session, stmt string) (*que
 		return nil, execError(err)
 	}
 	loaded, _ := res.RowsAffected()
+	s.stats.copyLoads.Add(1)
 	if p := rePurge.FindStringSubmatch(opts); p != nil && strings.EqualFold(p[1], "TRUE") {
 		for _, name := range files {
 			st.remove(name)

@@ -67,3 +67,23 @@ func (s *Server) Landed(f Fault) int64 { return s.faults.landed[f].Load() }
 func (s *Server) faultOn(f Fault) bool { return s.faults.on[f].Load() }
 
 func (s *Server) land(f Fault) { s.faults.landed[f].Add(1) }
+
+// Stats counts what the server did, so tests can tell which path a client
+// took.
+type Stats struct {
+	StageBindInserts int64 // INSERTs whose rows came from a bind stage
+	Uploads          int64 // files PUT to a stage through a presigned URL
+	CopyLoads        int64 // COPY INTO statements that loaded files
+	ArrowAnswers     int64 // query results answered in Arrow
+	ChunkDownloads   int64 // result chunks served
+}
+
+type stats struct {
+	stageBindInserts, uploads, copyLoads, arrowAnswers, chunkDownloads atomic.Int64
+}
+
+// Stats returns the counts so far.
+func (s *Server) Stats() Stats {
+	return Stats{StageBindInserts: s.stats.stageBindInserts.Load(), Uploads: s.stats.uploads.Load(),
+		CopyLoads: s.stats.copyLoads.Load(), ArrowAnswers: s.stats.arrowAnswers.Load(), ChunkDownloads: s.stats.chunkDownloads.Load()}
+}

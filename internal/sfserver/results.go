@@ -105,6 +105,7 @@ func (s *Server) selectRows(ctx context.Context, sess *session, stmt string, req
 // answerArrow puts the first chunk inline and the others behind URLs.
 func (s *Server) answerArrow(sess *session, d *queryData, chunks [][]byte, counts []int, total int) {
 	d.QueryResultFormat, d.RowSet, d.Total = "arrow", nil, int64(total)
+	s.stats.arrowAnswers.Add(1)
 	if len(chunks) == 0 {
 		return
 	}

@@ -57,6 +57,7 @@ type Server struct {
 	conns    map[net.Conn]struct{}
 
 	faults  faults
+	stats   stats
 	secret  []byte // signs presigned URLs
 	stages  stageStore
 	results resultStore

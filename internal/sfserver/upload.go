@@ -59,6 +59,7 @@ func (s *Server) uploadObject(w http.ResponseWriter, r *http.Request) {
 		f = stagedFile{data: plain, encrypted: true}
 	}
 	st.put(parts[2], f)
+	s.stats.uploads.Add(1)
 	w.WriteHeader(http.StatusOK)
 }
 

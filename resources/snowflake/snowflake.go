@@ -39,8 +39,11 @@ type Config struct {
 	// LoginTimeout and RequestTimeout bound how long the driver retries.
 	LoginTimeout   time.Duration
 	RequestTimeout time.Duration
-	BatchRows      int              // rows per bound INSERT; default 10,000
-	Now            func() time.Time // the clock clone notes are stamped with; time.Now when nil
+	BatchRows      int // rows per bound INSERT; default 10,000
+	// BulkLoadRows is the table size from which writes go through Parquet,
+	// PUT and COPY INTO; 0 means DefaultBulkLoadRows, negative never.
+	BulkLoadRows int
+	Now          func() time.Time // the clock clone notes are stamped with; time.Now when nil
 }
 
 // Settings lists the configuration for display, the password as a secret.

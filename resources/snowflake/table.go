@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -18,9 +19,13 @@ import (
 	"github.com/assetflow/assetflow/resources/warehouse"
 )
 
-// WriteTable inserts the rows, in batches of bound parameters inside one
-// transaction, into a raw staging table; converts lists from JSON into a
-// staging table of the final types; and swaps that into place.
+// WriteTable loads the rows into a raw staging table, converts lists from
+// JSON into a staging table of the final types, and puts that in place with
+// replace. Small tables are loaded by array binds (which the driver itself
+// moves to a temporary stage above the account's
+// CLIENT_STAGE_ARRAY_BINDING_THRESHOLD); tables of BulkLoadRows rows or more
+// are written as Parquet, PUT to a temporary stage and loaded by COPY INTO,
+// as Snowflake's own connectors do (write_pandas).
 func (w *Warehouse) WriteTable(ctx context.Context, ref warehouse.TableRef, t arrow.Table) error {
 	if err := ref.Check(); err != nil {
 		return err
@@ -29,7 +34,7 @@ func (w *Warehouse) WriteTable(ctx context.Context, ref warehouse.TableRef, t ar
 	if err != nil {
 		return fmt.Errorf("write %s: %w", ref, err)
 	}
-	conn, err := w.db.Conn(ctx) // one session: one transaction, one context
+	conn, err := w.db.Conn(ctx) // one session: one transaction, one context, its temporary stages
 	if err != nil {
 		return fmt.Errorf("write %s: %w", ref, err)
 	}
@@ -43,30 +48,65 @@ func (w *Warehouse) WriteTable(ctx context.Context, ref warehouse.TableRef, t ar
 		_, _ = conn.ExecContext(bg, dropTableSQL(raw))
 		_, _ = conn.ExecContext(bg, dropTableSQL(staging))
 	}()
-	steps := []string{createSchemaSQL(ref.Database, ref.Schema), createTableSQL(raw, cols, loadType)}
+	// The schema may be new, and the login may have named a database or
+	// schema that did not exist then: the session has no current schema, and
+	// the temporary stage of a large array bind would fail (090106). So the
+	// session uses the schema once it exists.
+	steps := []struct{ sql, need string }{
+		{createSchemaSQL(ref.Database, ref.Schema), "CREATE SCHEMA on database " + ref.Database},
+		{useSchemaSQL(ref.Database, ref.Schema), fmt.Sprintf("USAGE on database %s and on schema %s.%s", ref.Database, ref.Database, ref.Schema)},
+		{createTableSQL(raw, cols, loadType), fmt.Sprintf("CREATE TABLE on schema %s.%s", ref.Database, ref.Schema)},
+	}
 	for _, s := range steps {
-		if _, err := conn.ExecContext(ctx, s); err != nil {
-			return fmt.Errorf("write %s: %w", ref, err)
+		if _, err := conn.ExecContext(ctx, s.sql); err != nil {
+			return w.privilegeError(ref, s.need, err)
 		}
 	}
-	if err := w.insertRows(ctx, conn, raw, cols, t); err != nil {
-		return fmt.Errorf("write %s: %w", ref, err)
+	if w.bulk(t.NumRows()) {
+		err = w.bulkLoad(ctx, conn, raw, cols, t)
+	} else {
+		err = w.insertRows(ctx, conn, raw, cols, t)
+	}
+	if err != nil {
+		return w.privilegeError(ref, fmt.Sprintf("CREATE STAGE on schema %s.%s (loads go through a temporary stage)", ref.Database, ref.Schema), err)
 	}
 	if _, err := conn.ExecContext(ctx, convertSQL(staging, raw, cols)); err != nil {
 		return fmt.Errorf("write %s: %w", ref, err)
 	}
+	return w.replace(ctx, conn, ref, staging)
+}
+
+// replace puts the staging table in place of the target, atomically.
+func (w *Warehouse) replace(ctx context.Context, conn *sql.Conn, ref, staging warehouse.TableRef) error {
 	info, err := w.TableInfo(ctx, ref)
 	if err != nil {
 		return err
 	}
 	swap := renameSQL(staging, ref)
 	if info.Exists {
-		swap = swapSQL(ref, staging) // the old table ends as staging, dropped above
+		swap = swapSQL(ref, staging) // the old table ends as staging, dropped by the caller
 	}
 	if _, err := conn.ExecContext(ctx, swap); err != nil {
 		return fmt.Errorf("write %s: swap: %w", ref, err)
 	}
 	return nil
+}
+
+// privilegeError names what the role needs when Snowflake refused a step for
+// want of a privilege, a current schema, or an object it cannot see.
+func (w *Warehouse) privilegeError(ref warehouse.TableRef, need string, err error) error {
+	var se *sf.SnowflakeError
+	if errors.As(err, &se) {
+		switch se.Number {
+		case 3001, 3041, 2003, 90106, 90105:
+			role := w.cfg.Role
+			if role == "" {
+				role = "of user " + w.cfg.User
+			}
+			return fmt.Errorf("write %s: role %s needs %s: %w", ref, role, need, err)
+		}
+	}
+	return fmt.Errorf("write %s: %w", ref, err)
 }
 
 // insertRows binds the rows column-wise, BatchRows at a time, in one transaction.
