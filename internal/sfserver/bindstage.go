@@ -38,31 +38,20 @@ func (s *Server) insertFromStage(ctx context.Context, sess *session, stmt string
 	if n := strings.Count(group, "?"); n != len(types) {
 		return nil, &sqlError{code: codeSyntax, state: stateSyntax, msg: fmt.Sprintf("%d placeholders for %d columns", n, len(types))}
 	}
-	head := "INSERT INTO " + m[1] + " " + m[2] + " VALUES "
+	sink, err := s.insertSink(ctx, sess, m[1], m[2], group)
+	if err != nil {
+		return nil, err
+	}
 	total := 0
-	var batch [][]any
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		groups := make([]string, len(batch))
-		args := make([]any, 0, len(batch)*len(types))
-		for i, row := range batch {
-			groups[i] = group
-			args = append(args, row...)
-		}
-		if _, err := sess.conn.ExecContext(ctx, head+strings.Join(groups, ", "), args...); err != nil {
-			return execError(err)
-		}
-		total += len(batch)
-		batch = batch[:0]
-		return nil
+	fail := func(err error) (*queryData, error) {
+		_ = sink.close()
+		return nil, err
 	}
 	for _, name := range files {
 		f, _ := st.get(name)
 		data, err := readStaged(f)
 		if err != nil {
-			return nil, &sqlError{code: codeExecution, state: stateExecution, msg: fmt.Sprintf("bind stage file %s: %v", name, err)}
+			return fail(&sqlError{code: codeExecution, state: stateExecution, msg: fmt.Sprintf("bind stage file %s: %v", name, err)})
 		}
 		err = eachCSVRecord(data, func(fields []*string) error {
 			if len(fields) != len(types) {
@@ -76,17 +65,14 @@ func (s *Server) insertFromStage(ctx context.Context, sess *session, stmt string
 				}
 				row[i] = v
 			}
-			batch = append(batch, row)
-			if len(batch) == insertBatch {
-				return flush()
-			}
-			return nil
+			total++
+			return sink.add(row)
 		})
 		if err != nil {
-			return nil, asSQLError(fmt.Errorf("bind stage file %s: %w", name, err))
+			return fail(asSQLError(fmt.Errorf("bind stage file %s: %w", name, err)))
 		}
 	}
-	if err := flush(); err != nil {
+	if err := sink.close(); err != nil {
 		return nil, err
 	}
 	s.stats.stageBindInserts.Add(1)
