@@ -74,7 +74,7 @@ func SnowflakeWrite(dir string, n, runs int) (Scenario, error) {
 	}
 	c := fmt.Sprintf("%d rows, Parquet + PUT + COPY", n)
 	return Scenario{Title: "Snowflake write",
-		Note: "Item rows written by the Snowflake backend through the real gosnowflake driver to the local test double (DuckDB behind a Snowflake-shaped HTTP API on 127.0.0.1): Parquet files PUT to a temporary stage and loaded by COPY INTO, against array binds of 10,000 rows kept inline (no threshold) and sent through the bind stage (the 65,280-value threshold of a real account), as rows/s. The double's costs are DuckDB's, not Snowflake's: compare the paths, not the absolute figures.",
+		Note: fmt.Sprintf("Median of %d runs. ", runs) + "Item rows written by the Snowflake backend through the real gosnowflake driver to the local test double (DuckDB behind a Snowflake-shaped HTTP API on 127.0.0.1): Parquet files PUT to a temporary stage and loaded by COPY INTO, against array binds of 10,000 rows kept inline (no threshold) and sent through the bind stage (the 65,280-value threshold of a real account), as rows/s. The double's costs are DuckDB's, not Snowflake's: compare the paths, not the absolute figures.",
 		Rows: []Row{
 			{Case: c, Unit: "rows/s", Ours: bulk, Baseline: inline, Base: "array binds, inline"},
 			{Case: c, Unit: "rows/s", Ours: bulk, Baseline: staged, Base: "array binds, through the stage"},
@@ -130,7 +130,7 @@ func SnowflakeRead(dir string, n, runs int) (Scenario, error) {
 		return Scenario{}, fmt.Errorf("row scan: %w", err)
 	}
 	return Scenario{Title: "Snowflake read",
-		Note: "Item rows read back through the real driver from the local test double, answered in Arrow chunks as a real account answers: ReadTable's Arrow record batches converted column by column, against database/sql's row-by-row scan of the same query into the same Arrow table, as rows/s.",
+		Note: fmt.Sprintf("Median of %d runs. ", runs) + "Item rows read back through the real driver from the local test double, answered in Arrow chunks as a real account answers: ReadTable's Arrow record batches converted column by column, against database/sql's row-by-row scan of the same query into the same Arrow table, as rows/s.",
 		Rows: []Row{{Case: fmt.Sprintf("%d rows", n), Unit: "rows/s", Ours: ours, Baseline: base, Base: "row-by-row scan"}}}, nil
 }
 
