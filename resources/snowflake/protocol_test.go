@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -264,5 +265,31 @@ func TestArrowIntegerWidths(t *testing.T) {
 	want := "int64,int8,int16,int64"
 	if strings.Join(widths, ",") != want {
 		t.Errorf("chunk widths %v, want %s", widths, want)
+	}
+}
+
+// An empty table reads back empty with its columns, in Arrow and in JSON: an
+// Arrow answer with no batches is told apart from a JSON answer with rows.
+func TestEmptyTableReadsBackEmpty(t *testing.T) {
+	for _, json := range []bool{false, true} {
+		t.Run(fmt.Sprintf("json=%v", json), func(t *testing.T) {
+			srv := startServerWith(t, sfserver.Config{JSONResults: json})
+			ctx := context.Background()
+			w := open(t, srv, nil)
+			ref := warehouse.TableRef{Database: "PRODUCTION", Schema: "HACKER_NEWS", Table: "ITEMS"}
+			empty := warehousetest.Sample(1, 0)
+			defer empty.Release()
+			if err := w.WriteTable(ctx, ref, empty); err != nil {
+				t.Fatal(err)
+			}
+			got, err := w.ReadTable(ctx, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer got.Release()
+			if got.NumRows() != 0 || !got.Schema().Equal(empty.Schema()) {
+				t.Errorf("got %d rows, schema %s", got.NumRows(), got.Schema())
+			}
+		})
 	}
 }
