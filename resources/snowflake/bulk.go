@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow/go/v15/parquet/compress"
 	"github.com/apache/arrow/go/v15/parquet/pqarrow"
 	sf "github.com/snowflakedb/gosnowflake"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/assetflow/assetflow/resources/warehouse"
 )
@@ -42,18 +43,40 @@ func (w *Warehouse) bulkLoad(ctx context.Context, conn *sql.Conn, raw warehouse.
 		return fmt.Errorf("create stage: %w", err)
 	}
 	defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), dropStageSQL(stage)) }()
-	tr := array.NewTableReader(t, bulkFileRows)
-	defer tr.Release()
-	for n := 0; tr.Next(); n++ {
-		file, err := parquetFile(tr.Record(), cols)
-		if err != nil {
-			return fmt.Errorf("write Parquet: %w", err)
+	// Encode the next file while the previous one uploads.
+	files := make(chan []byte, 1)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(files)
+		tr := array.NewTableReader(t, bulkFileRows)
+		defer tr.Release()
+		for tr.Next() {
+			file, err := parquetFile(tr.Record(), cols)
+			if err != nil {
+				return fmt.Errorf("write Parquet: %w", err)
+			}
+			select {
+			case files <- file:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
 		}
-		pctx := sf.WithFileTransferOptions(sf.WithFileStream(ctx, bytes.NewReader(file)),
-			&sf.SnowflakeFileTransferOptions{RaisePutGetError: true})
-		if _, err := conn.ExecContext(pctx, putSQL(fmt.Sprintf("part_%05d.parquet", n), stage)); err != nil {
-			return fmt.Errorf("put: %w", err)
+		return nil
+	})
+	g.Go(func() error {
+		n := 0
+		for file := range files {
+			pctx := sf.WithFileTransferOptions(sf.WithFileStream(gctx, bytes.NewReader(file)),
+				&sf.SnowflakeFileTransferOptions{RaisePutGetError: true})
+			if _, err := conn.ExecContext(pctx, putSQL(fmt.Sprintf("part_%05d.parquet", n), stage)); err != nil {
+				return fmt.Errorf("put: %w", err)
+			}
+			n++
 		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	if _, err := conn.ExecContext(ctx, copySQL(raw, stage)); err != nil {
 		return fmt.Errorf("copy into: %w", err)

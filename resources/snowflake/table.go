@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -21,7 +20,7 @@ import (
 
 // WriteTable loads the rows into a raw staging table, converts lists from
 // JSON into a staging table of the final types, and puts that in place with
-// replace. Small tables are loaded by array binds (which the driver itself
+// replaceTable. Small tables are loaded by array binds (which the driver itself
 // moves to a temporary stage above the account's
 // CLIENT_STAGE_ARRAY_BINDING_THRESHOLD); tables of BulkLoadRows rows or more
 // are written as Parquet, PUT to a temporary stage and loaded by COPY INTO,
@@ -48,65 +47,37 @@ func (w *Warehouse) WriteTable(ctx context.Context, ref warehouse.TableRef, t ar
 		_, _ = conn.ExecContext(bg, dropTableSQL(raw))
 		_, _ = conn.ExecContext(bg, dropTableSQL(staging))
 	}()
-	// The schema may be new, and the login may have named a database or
-	// schema that did not exist then: the session has no current schema, and
-	// the temporary stage of a large array bind would fail (090106). So the
-	// session uses the schema once it exists.
-	steps := []struct{ sql, need string }{
-		{createSchemaSQL(ref.Database, ref.Schema), "CREATE SCHEMA on database " + ref.Database},
-		{useSchemaSQL(ref.Database, ref.Schema), fmt.Sprintf("USAGE on database %s and on schema %s.%s", ref.Database, ref.Database, ref.Schema)},
-		{createTableSQL(raw, cols, loadType), fmt.Sprintf("CREATE TABLE on schema %s.%s", ref.Database, ref.Schema)},
+	if err := w.prepareLoad(ctx, conn, ref, raw, cols); err != nil {
+		return err
 	}
-	for _, s := range steps {
-		if _, err := conn.ExecContext(ctx, s.sql); err != nil {
-			return w.privilegeError(ref, s.need, err)
-		}
-	}
-	if w.bulk(t.NumRows()) {
-		err = w.bulkLoad(ctx, conn, raw, cols, t)
-	} else {
-		err = w.insertRows(ctx, conn, raw, cols, t)
-	}
-	if err != nil {
-		return w.privilegeError(ref, fmt.Sprintf("CREATE STAGE on schema %s.%s (loads go through a temporary stage)", ref.Database, ref.Schema), err)
+	if err := w.load(ctx, conn, ref, raw, cols, t); err != nil {
+		return err
 	}
 	if _, err := conn.ExecContext(ctx, convertSQL(staging, raw, cols)); err != nil {
 		return fmt.Errorf("write %s: %w", ref, err)
 	}
-	return w.replace(ctx, conn, ref, staging)
+	if err := w.replaceTable(ctx, conn, staging, ref); err != nil {
+		return fmt.Errorf("write %s: %w", ref, err)
+	}
+	return nil
 }
 
-// replace puts the staging table in place of the target, atomically.
-func (w *Warehouse) replace(ctx context.Context, conn *sql.Conn, ref, staging warehouse.TableRef) error {
+// replaceTable puts the filled staging table in ref's place in one statement:
+// SWAP WITH when ref exists (the old table ends as staging, which the caller
+// drops), else a rename. Every load path ends here.
+func (w *Warehouse) replaceTable(ctx context.Context, conn *sql.Conn, staging, ref warehouse.TableRef) error {
 	info, err := w.TableInfo(ctx, ref)
 	if err != nil {
 		return err
 	}
 	swap := renameSQL(staging, ref)
 	if info.Exists {
-		swap = swapSQL(ref, staging) // the old table ends as staging, dropped by the caller
+		swap = swapSQL(ref, staging)
 	}
 	if _, err := conn.ExecContext(ctx, swap); err != nil {
-		return fmt.Errorf("write %s: swap: %w", ref, err)
+		return fmt.Errorf("swap: %w", err)
 	}
 	return nil
-}
-
-// privilegeError names what the role needs when Snowflake refused a step for
-// want of a privilege, a current schema, or an object it cannot see.
-func (w *Warehouse) privilegeError(ref warehouse.TableRef, need string, err error) error {
-	var se *sf.SnowflakeError
-	if errors.As(err, &se) {
-		switch se.Number {
-		case 3001, 3041, 2003, 90106, 90105:
-			role := w.cfg.Role
-			if role == "" {
-				role = "of user " + w.cfg.User
-			}
-			return fmt.Errorf("write %s: role %s needs %s: %w", ref, role, need, err)
-		}
-	}
-	return fmt.Errorf("write %s: %w", ref, err)
 }
 
 // insertRows binds the rows column-wise, BatchRows at a time, in one transaction.
