@@ -33,16 +33,20 @@ type sizes struct {
 	fetchLimits   []int
 	writeRows     int
 	snowflakeRows int
-	cloneRows     []int
-	startupBinary string
+	// table sizes at which bulk loads and array binds are compared
+	snowflakeThresholds []int
+	cloneRows           []int
+	startupBinary       string
 }
 
 func run(quick bool, out string) error {
 	s := sizes{runs: 5, dags: []int{100, 1_000, 10_000, 100_000}, fetchItems: 2000, fetchLimits: []int{1, 8, 32, 64, 128},
-		writeRows: 1_000_000, snowflakeRows: 1_000_000, cloneRows: []int{10_000, 100_000, 1_000_000}}
+		writeRows: 1_000_000, snowflakeRows: 1_000_000,
+		snowflakeThresholds: []int{10_000, 25_000, 50_000, 100_000, 200_000}, cloneRows: []int{10_000, 100_000, 1_000_000}}
 	if quick {
 		s = sizes{runs: 3, dags: []int{100, 1_000, 10_000}, fetchItems: 256, fetchLimits: []int{8, 64},
-			writeRows: 100_000, snowflakeRows: 20_000, cloneRows: []int{10_000, 100_000}}
+			writeRows: 100_000, snowflakeRows: 20_000,
+			snowflakeThresholds: []int{10_000, 50_000}, cloneRows: []int{10_000, 100_000}}
 	}
 	tmp, err := os.MkdirTemp("", "assetflow-bench")
 	if err != nil {

@@ -24,6 +24,11 @@ func snowflakeScenarios(scenarios *[]bench.Scenario, dir string, s sizes, step f
 	if err != nil {
 		return err
 	}
-	*scenarios = append(*scenarios, w, r)
+	step("snowflake bulk-load threshold")
+	th, err := bench.SnowflakeThreshold(filepath.Join(dir, "threshold"), s.snowflakeThresholds, runs)
+	if err != nil {
+		return err
+	}
+	*scenarios = append(*scenarios, w, r, th)
 	return nil
 }

@@ -178,3 +178,45 @@ func scanRows(db *sql.DB) (arrow.Table, error) {
 	}
 	return warehouse.ReadRows(rows, kind, decode)
 }
+
+// SnowflakeThreshold measures, at each table size, a bulk load (Parquet +
+// PUT + COPY) against array binds as a real account takes them (through the
+// stage above 65,280 values): where the bulk load starts to win is where
+// the Snowflake backend switches to bulk loads by default.
+func SnowflakeThreshold(dir string, sizes []int, runs int) (Scenario, error) {
+	sc := Scenario{Title: "Snowflake bulk-load threshold",
+		Note: fmt.Sprintf("Median of %d runs. Item rows written through the real driver to the local double: Parquet + PUT + COPY INTO against array binds of 10,000 rows (through the stage, as with a real account's threshold), as rows/s, at each table size. The double has no network latency; a real account adds a round trip per statement, which favours the bulk load (one PUT per 256 Ki rows and one COPY, against a stage, a PUT and an INSERT per 10,000 rows).", runs)}
+	for _, n := range sizes {
+		tbl := warehousetest.Items(n)
+		measure := func(name string, bulkRows int) (Sample, error) {
+			srv, err := startDouble(filepath.Join(dir, fmt.Sprintf("%s-%d", name, n)), 0)
+			if err != nil {
+				return nil, err
+			}
+			defer srv.Close()
+			w, err := openSnowflake(srv, bulkRows)
+			if err != nil {
+				return nil, err
+			}
+			defer w.Close()
+			return repeat(runs, func() (float64, error) {
+				start := time.Now()
+				err := w.WriteTable(context.Background(), snowflakeTarget, tbl)
+				return float64(n) / time.Since(start).Seconds(), err
+			})
+		}
+		bulk, err := measure("bulk", 1)
+		if err != nil {
+			tbl.Release()
+			return sc, err
+		}
+		binds, err := measure("binds", -1)
+		tbl.Release()
+		if err != nil {
+			return sc, err
+		}
+		sc.Rows = append(sc.Rows, Row{Case: fmt.Sprintf("%d rows, Parquet + PUT + COPY", n), Unit: "rows/s", Ours: bulk,
+			Baseline: binds, Base: "array binds, through the stage"})
+	}
+	return sc, nil
+}

@@ -31,13 +31,12 @@ func (w *Warehouse) prepareLoad(ctx context.Context, conn *sql.Conn, ref, raw wa
 	return nil
 }
 
-// load fills the raw load table: by array binds for tables under
-// BulkLoadRows (the driver moves a batch to a temporary stage by itself above
-// the account's CLIENT_STAGE_ARRAY_BINDING_THRESHOLD), else by Parquet, PUT
-// and COPY INTO.
+// load fills the raw load table: by array binds, inline, for small tables;
+// by Parquet, PUT and COPY INTO from where the binds would go through a
+// temporary stage (see bulk).
 func (w *Warehouse) load(ctx context.Context, conn *sql.Conn, ref, raw warehouse.TableRef, cols []warehouse.Column, t arrow.Table) error {
 	var err error
-	if w.bulk(t.NumRows()) {
+	if w.bulk(t.NumRows(), len(cols)) {
 		err = w.bulkLoad(ctx, conn, raw, cols, t)
 	} else {
 		err = w.insertRows(ctx, conn, raw, cols, t)

@@ -54,6 +54,12 @@ func TestSuiteAgainstLocalServer(t *testing.T) {
 		backend func(*snowflake.Config)
 		want    func(sfserver.Stats) bool // what the servers must have seen
 	}{
+		// The backend's defaults: small tables inline, the 20,000-row table
+		// (120,000 values) by a bulk load.
+		{"Defaults", sfserver.Config{}, func(c *snowflake.Config) { c.BatchRows, c.BulkLoadRows = 0, 0 },
+			func(s sfserver.Stats) bool {
+				return s.StageBindInserts == 0 && s.CopyLoads == 1 && s.ChunkDownloads > 0
+			}},
 		// 15,000 rows x 6 columns is above the account's 65,280: the large
 		// table's first batch goes through the stage, its second (5,000 rows)
 		// inline, as do the small tables.

@@ -41,7 +41,8 @@ type Config struct {
 	RequestTimeout time.Duration
 	BatchRows      int // rows per bound INSERT; default 10,000
 	// BulkLoadRows is the table size from which writes go through Parquet,
-	// PUT and COPY INTO; 0 means DefaultBulkLoadRows, negative never.
+	// PUT and COPY INTO. 0 means from 65,280 values (rows x columns), where
+	// a real account would have array binds staged anyway; negative, never.
 	BulkLoadRows int
 	Now          func() time.Time // the clock clone notes are stamped with; time.Now when nil
 }

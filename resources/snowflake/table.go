@@ -20,11 +20,9 @@ import (
 
 // WriteTable loads the rows into a raw staging table, converts lists from
 // JSON into a staging table of the final types, and puts that in place with
-// replaceTable. Small tables are loaded by array binds (which the driver itself
-// moves to a temporary stage above the account's
-// CLIENT_STAGE_ARRAY_BINDING_THRESHOLD); tables of BulkLoadRows rows or more
-// are written as Parquet, PUT to a temporary stage and loaded by COPY INTO,
-// as Snowflake's own connectors do (write_pandas).
+// replaceTable. Small tables are loaded by array binds inline; larger ones
+// (see Config.BulkLoadRows) are written as Parquet, PUT to a temporary stage
+// and loaded by COPY INTO, as Snowflake's own connectors do (write_pandas).
 func (w *Warehouse) WriteTable(ctx context.Context, ref warehouse.TableRef, t arrow.Table) error {
 	if err := ref.Check(); err != nil {
 		return err
