@@ -293,3 +293,50 @@ func TestEmptyTableReadsBackEmpty(t *testing.T) {
 		})
 	}
 }
+
+// The double refuses what a real account refuses, with Snowflake's codes.
+func TestStageStatementsRefused(t *testing.T) {
+	srv := startServer(t)
+	ctx := context.Background()
+	db := rawDB(t, srv, "PRODUCTION", "")
+	must := func(q string) {
+		t.Helper()
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	must(`CREATE SCHEMA IF NOT EXISTS "PRODUCTION"."S"`)
+	must(`CREATE TABLE "PRODUCTION"."S"."T" ("id" NUMBER(38,0))`)
+	must(`CREATE OR REPLACE TEMPORARY STAGE "PRODUCTION"."S"."ST"`)
+	for _, c := range []struct {
+		q    string
+		code int
+		text string
+	}{
+		{`CREATE TEMPORARY STAGE ST2`, 90106, "does not have a current schema"},
+		{`CREATE TEMPORARY STAGE "PRODUCTION"."S"."ST"`, 2002, "already exists"},
+		{`CREATE STAGE "PRODUCTION"."S"."PERMANENT"`, 1003, "only temporary stages"},
+		{`USE SCHEMA "PRODUCTION"."NOPE"`, 2003, "Schema 'PRODUCTION.NOPE' does not exist"},
+		{`COPY INTO "PRODUCTION"."S"."T" FROM @"PRODUCTION"."S"."ST" FILE_FORMAT = (TYPE = PARQUET)`, 2019, "MATCH_BY_COLUMN_NAME"},
+		{`COPY INTO "PRODUCTION"."S"."T" FROM @"PRODUCTION"."S"."ST" FILE_FORMAT = (TYPE = CSV)`, 1003, "only from Parquet"},
+		{`COPY INTO "PRODUCTION"."S"."T" FROM @"PRODUCTION"."S"."GONE" FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_SENSITIVE`, 2003, "Stage 'PRODUCTION.S.GONE' does not exist"},
+	} {
+		_, err := db.ExecContext(ctx, c.q)
+		var se *sf.SnowflakeError
+		if !errors.As(err, &se) || se.Number != c.code || !strings.Contains(se.Message, c.text) {
+			t.Errorf("%s: got %v, want %d %q", c.q, err, c.code, c.text)
+		}
+	}
+	// A PUT to a stage that does not exist fails before any upload.
+	pctx := sf.WithFileStream(ctx, strings.NewReader("1\n"))
+	_, err := db.ExecContext(pctx, `PUT 'file:///x/a.csv' @"PRODUCTION"."S"."GONE" AUTO_COMPRESS=FALSE`)
+	var se *sf.SnowflakeError
+	if !errors.As(err, &se) || se.Number != 2003 || srv.Stats().Uploads != 0 {
+		t.Errorf("PUT to a missing stage: %v, %d uploads", err, srv.Stats().Uploads)
+	}
+	// An empty stage loads nothing and says so.
+	must(`COPY INTO "PRODUCTION"."S"."T" FROM @"PRODUCTION"."S"."ST" FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_SENSITIVE`)
+	if srv.Stats().CopyLoads != 0 {
+		t.Error("an empty stage counted as a load")
+	}
+}
