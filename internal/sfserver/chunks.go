@@ -20,6 +20,8 @@ type result struct {
 
 	mu       sync.Mutex
 	attempts []int
+	served   []bool // downloaded whole at least once
+	left     int    // chunks not yet served
 }
 
 // resultStore keeps the chunks of recent results.
@@ -51,6 +53,18 @@ func (rs *resultStore) get(id string) *result {
 	return rs.byID[id]
 }
 
+func (rs *resultStore) remove(id string) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	delete(rs.byID, id)
+	for i, rid := range rs.order {
+		if rid == id {
+			rs.order = append(rs.order[:i], rs.order[i+1:]...)
+			break
+		}
+	}
+}
+
 func (rs *resultStore) dropSession(id int64) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
@@ -79,7 +93,8 @@ const (
 
 // chunked stores chunks 1.. of a result and returns their descriptions.
 func (s *Server) chunked(sess *session, chunks [][]byte, rows []int) (key string, infos []chunkInfo) {
-	r := &result{id: randomToken()[:20], key: randomToken(), session: sess.id, chunks: chunks, attempts: make([]int, len(chunks))}
+	r := &result{id: randomToken()[:20], key: randomToken(), session: sess.id, chunks: chunks, attempts: make([]int, len(chunks)),
+		served: make([]bool, len(chunks)), left: len(chunks)}
 	s.results.add(r)
 	for i, c := range chunks {
 		infos = append(infos, chunkInfo{URL: fmt.Sprintf("http://%s/results/%s/%d", s.addr, r.id, i), RowCount: rows[i],
@@ -117,7 +132,21 @@ func (s *Server) downloadChunk(w http.ResponseWriter, r *http.Request) {
 	s.stats.chunkDownloads.Add(1)
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Length", strconv.Itoa(len(res.chunks[idx])))
-	_, _ = w.Write(res.chunks[idx])
+	if _, err := w.Write(res.chunks[idx]); err != nil {
+		return
+	}
+	// The driver does not fetch a chunk again once it has it whole, so a
+	// result whose every chunk went out is freed.
+	res.mu.Lock()
+	if !res.served[idx] {
+		res.served[idx] = true
+		res.left--
+	}
+	done := res.left == 0
+	res.mu.Unlock()
+	if done {
+		s.results.remove(res.id)
+	}
 }
 
 // dropConnection closes the client's connection with no answer.
