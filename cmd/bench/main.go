@@ -32,16 +32,21 @@ type sizes struct {
 	fetchItems    int
 	fetchLimits   []int
 	writeRows     int
-	cloneRows     []int
-	startupBinary string
+	snowflakeRows int
+	// table sizes at which bulk loads and array binds are compared
+	snowflakeThresholds []int
+	cloneRows           []int
+	startupBinary       string
 }
 
 func run(quick bool, out string) error {
 	s := sizes{runs: 5, dags: []int{100, 1_000, 10_000, 100_000}, fetchItems: 2000, fetchLimits: []int{1, 8, 32, 64, 128},
-		writeRows: 1_000_000, cloneRows: []int{10_000, 100_000, 1_000_000}}
+		writeRows: 1_000_000, snowflakeRows: 1_000_000,
+		snowflakeThresholds: []int{10_000, 25_000, 50_000, 100_000, 200_000}, cloneRows: []int{10_000, 100_000, 1_000_000}}
 	if quick {
 		s = sizes{runs: 3, dags: []int{100, 1_000, 10_000}, fetchItems: 256, fetchLimits: []int{8, 64},
-			writeRows: 100_000, cloneRows: []int{10_000, 100_000}}
+			writeRows: 100_000, snowflakeRows: 20_000,
+			snowflakeThresholds: []int{10_000, 50_000}, cloneRows: []int{10_000, 100_000}}
 	}
 	tmp, err := os.MkdirTemp("", "assetflow-bench")
 	if err != nil {
@@ -100,6 +105,10 @@ func run(quick bool, out string) error {
 		return err
 	}
 	scenarios = append(scenarios, write)
+
+	if err := snowflakeScenarios(&scenarios, filepath.Join(tmp, "snowflake"), s, step); err != nil {
+		return err
+	}
 
 	step("clone")
 	clone, times, err := bench.Clone(filepath.Join(tmp, "clone"), s.cloneRows, s.runs)

@@ -110,7 +110,6 @@ func (s *Server) insert(ctx context.Context, sess *session, stmt string, req que
 		return nil, err
 	}
 	m := reInsert.FindStringSubmatch(stmt)
-	head := "INSERT INTO " + m[1] + " " + m[2] + " VALUES "
 	group := m[3]
 	ordered, err := bindingsInOrder(req.Bindings)
 	if err != nil {
@@ -124,17 +123,18 @@ func (s *Server) insert(ctx context.Context, sess *session, stmt string, req que
 	if err != nil {
 		return nil, err
 	}
-	for start := 0; start < len(rows); start += insertBatch {
-		batch := rows[start:min(start+insertBatch, len(rows))]
-		groups := make([]string, len(batch))
-		var args []any
-		for i, row := range batch {
-			groups[i] = group
-			args = append(args, row...)
+	sink, err := s.insertSink(ctx, sess, m[1], m[2], group)
+	if err != nil {
+		return nil, err
+	}
+	for _, row := range rows {
+		if err := sink.add(row); err != nil {
+			_ = sink.close()
+			return nil, err
 		}
-		if _, err := sess.conn.ExecContext(ctx, head+strings.Join(groups, ", "), args...); err != nil {
-			return nil, execError(err)
-		}
+	}
+	if err := sink.close(); err != nil {
+		return nil, err
 	}
 	n := strconv.Itoa(len(rows))
 	return &queryData{StatementTypeID: typeInsert,

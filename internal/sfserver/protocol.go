@@ -18,8 +18,9 @@ type loginRequest struct {
 }
 
 type queryRequest struct {
-	SQLText  string                  `json:"sqlText"`
-	Bindings map[string]bindingValue `json:"bindings"`
+	SQLText   string                  `json:"sqlText"`
+	Bindings  map[string]bindingValue `json:"bindings"`
+	BindStage string                  `json:"bindStage"` // where an array bind's rows were PUT, e.g. @SYSTEM$BIND/<id>
 }
 
 type bindingValue struct {
@@ -37,16 +38,29 @@ type rowType struct {
 }
 
 type queryData struct {
-	QueryID           string      `json:"queryId"`
-	StatementTypeID   int64       `json:"statementTypeId"`
-	QueryResultFormat string      `json:"queryResultFormat"`
-	RowType           []rowType   `json:"rowtype"`
-	RowSet            [][]*string `json:"rowset"`
-	Total             int64       `json:"total"`
-	Returned          int64       `json:"returned"`
-	FinalDatabaseName string      `json:"finalDatabaseName,omitempty"`
-	FinalSchemaName   string      `json:"finalSchemaName,omitempty"`
-	SQLState          string      `json:"sqlState,omitempty"`
+	QueryID           string            `json:"queryId"`
+	StatementTypeID   int64             `json:"statementTypeId"`
+	QueryResultFormat string            `json:"queryResultFormat"`
+	RowType           []rowType         `json:"rowtype"`
+	RowSet            [][]*string       `json:"rowset"`
+	RowSetBase64      string            `json:"rowsetBase64,omitempty"`
+	Chunks            []chunkInfo       `json:"chunks,omitempty"`
+	Qrmk              string            `json:"qrmk,omitempty"`
+	ChunkHeaders      map[string]string `json:"chunkHeaders,omitempty"`
+	Total             int64             `json:"total"`
+	Returned          int64             `json:"returned"`
+	FinalDatabaseName string            `json:"finalDatabaseName,omitempty"`
+	FinalSchemaName   string            `json:"finalSchemaName,omitempty"`
+	SQLState          string            `json:"sqlState,omitempty"`
+	*FileTransfer                       // the answer to PUT
+}
+
+// chunkInfo is one result chunk the driver downloads.
+type chunkInfo struct {
+	URL              string `json:"url"`
+	RowCount         int    `json:"rowCount"`
+	UncompressedSize int64  `json:"uncompressedSize"`
+	CompressedSize   int64  `json:"compressedSize"`
 }
 
 // Statement type ids the driver tells apart.

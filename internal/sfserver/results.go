@@ -3,14 +3,20 @@ package sfserver
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// selectRows runs a SELECT and encodes its rows in the JSON row format.
+var reOrderBy = regexp.MustCompile(`(?is)\bORDER\s+BY\b`)
+
+// selectRows runs a SELECT and answers its rows in the configured format.
+// Without ORDER BY the rows come in no fixed order, as from a real account:
+// the double shuffles them on purpose, so that no caller relies on luck.
 func (s *Server) selectRows(ctx context.Context, sess *session, stmt string, req queryRequest) (*queryData, error) {
 	if err := s.attachNamed(ctx, stmt); err != nil {
 		return nil, err
@@ -19,7 +25,11 @@ func (s *Server) selectRows(ctx context.Context, sess *session, stmt string, req
 	if err != nil {
 		return nil, err
 	}
-	rows, err := sess.conn.QueryContext(ctx, translateTypes(stmt), args...)
+	query := translateTypes(stmt)
+	if !s.cfg.KeepOrder && !reOrderBy.MatchString(stmt) {
+		query = "SELECT * FROM (" + query + ") AS _unordered ORDER BY random()"
+	}
+	rows, err := sess.conn.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, execError(err)
 	}
@@ -32,25 +42,127 @@ func (s *Server) selectRows(ctx context.Context, sess *session, stmt string, req
 	for _, ct := range types {
 		d.RowType = append(d.RowType, columnType(ct))
 	}
-	vals := make([]any, len(types))
-	ptrs := make([]any, len(types))
-	for i := range vals {
-		ptrs[i] = &vals[i]
+	arrowFormat := s.cfg.resultFormat() == "arrow"
+	if arrowFormat {
+		for i := range d.RowType {
+			if strings.HasPrefix(d.RowType[i].Type, "timestamp") {
+				d.RowType[i].Scale = timestampScale
+			}
+		}
+	}
+	var chunk [][]any
+	var chunks [][]byte
+	var counts []int
+	total := 0
+	flush := func() error {
+		b, err := encodeChunk(d.RowType, chunk)
+		if err != nil {
+			return err
+		}
+		chunks, counts = append(chunks, b), append(counts, len(chunk))
+		chunk = chunk[:0]
+		return nil
 	}
 	for rows.Next() {
+		vals := make([]any, len(types))
+		ptrs := make([]any, len(types))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, execError(err)
 		}
-		row := make([]*string, len(vals))
-		for i, v := range vals {
-			row[i] = encode(v)
+		total++
+		if !arrowFormat {
+			row := make([]*string, len(vals))
+			for i, v := range vals {
+				row[i] = encode(v)
+			}
+			d.RowSet = append(d.RowSet, row)
+			continue
 		}
-		d.RowSet = append(d.RowSet, row)
+		if chunk = append(chunk, vals); len(chunk) == s.cfg.chunkRows() {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, execError(err)
 	}
+	if !arrowFormat {
+		return d, nil
+	}
+	if len(chunk) > 0 {
+		if err := flush(); err != nil {
+			return nil, err
+		}
+	}
+	s.answerArrow(sess, d, chunks, counts, total)
 	return d, nil
+}
+
+// answerArrow puts the first chunk inline and the others behind URLs.
+func (s *Server) answerArrow(sess *session, d *queryData, chunks [][]byte, counts []int, total int) {
+	d.QueryResultFormat, d.RowSet, d.Total = "arrow", nil, int64(total)
+	s.stats.arrowAnswers.Add(1)
+	if len(chunks) == 0 {
+		return
+	}
+	d.RowSetBase64, d.Returned = base64.StdEncoding.EncodeToString(chunks[0]), int64(counts[0])
+	if len(chunks) > 1 {
+		key, infos := s.chunked(sess, chunks[1:], counts[1:])
+		d.Chunks, d.Qrmk = infos, key
+		d.ChunkHeaders = map[string]string{headerSSEAlgorithm: "AES256", headerSSEKey: key}
+	}
+}
+
+// asArrow re-encodes a result built as JSON rows (SHOW, information schema)
+// in Arrow, as a real account answers every query of the Go driver.
+func (s *Server) asArrow(sess *session, d *queryData) error {
+	rows := make([][]any, len(d.RowSet))
+	for r, row := range d.RowSet {
+		rows[r] = make([]any, len(row))
+		for c, v := range row {
+			if v == nil {
+				continue
+			}
+			switch t := d.RowType[c].Type; {
+			case t == "fixed":
+				n, err := strconv.ParseInt(*v, 10, 64)
+				if err != nil {
+					return err
+				}
+				rows[r][c] = n
+			case strings.HasPrefix(t, "timestamp"):
+				sec, frac, _ := strings.Cut(*v, ".")
+				secs, err := strconv.ParseInt(sec, 10, 64)
+				if err != nil {
+					return err
+				}
+				ns, _ := strconv.ParseInt((frac + "000000000")[:9], 10, 64)
+				rows[r][c] = time.Unix(secs, ns).UTC()
+			default:
+				rows[r][c] = *v
+			}
+		}
+	}
+	for i := range d.RowType {
+		if strings.HasPrefix(d.RowType[i].Type, "timestamp") {
+			d.RowType[i].Scale = timestampScale
+		}
+	}
+	var chunks [][]byte
+	var counts []int
+	if len(rows) > 0 {
+		b, err := encodeChunk(d.RowType, rows)
+		if err != nil {
+			return err
+		}
+		chunks, counts = [][]byte{b}, []int{len(rows)}
+	}
+	s.answerArrow(sess, d, chunks, counts, len(rows))
+	return nil
 }
 
 // columnType describes a DuckDB column as Snowflake would.

@@ -38,6 +38,18 @@ type Config struct {
 	PublicKeys map[string]*rsa.PublicKey
 	// Now is the double's clock, which JWTs are checked against; time.Now when nil.
 	Now func() time.Time
+
+	// StageBindThreshold is the CLIENT_STAGE_ARRAY_BINDING_THRESHOLD sent at
+	// login: 0 sends DefaultStageBindThreshold as a real account does, a
+	// negative value sends none (every array bind stays inline).
+	StageBindThreshold int
+	// JSONResults answers queries in the JSON row format instead of Arrow.
+	JSONResults bool
+	// ChunkRows bounds the rows of one result chunk; 0 means DefaultChunkRows.
+	ChunkRows int
+	// KeepOrder returns rows in DuckDB's order when a query has no ORDER BY,
+	// instead of shuffling them as a real account may.
+	KeepOrder bool
 }
 
 // Server is a running test double.
@@ -61,6 +73,11 @@ type Server struct {
 	grants         *grantStore         // privileges granted to roles, following their objects
 	tokens         tokenFaults         // the switchable token-expiry fault
 	stmtFault      statementFault      // statements made to fail
+	faults         faults
+	stats          stats
+	secret         []byte // signs presigned URLs
+	stages         stageStore
+	results        resultStore
 }
 
 // session is one logged-in client: its own DuckDB connection, so BEGIN and
@@ -72,11 +89,12 @@ type session struct {
 	database string
 	schema   string
 
-	user, role   string // who signed in, and the session's current role
-	token        string // the current session token
-	masterToken  string // renews the session token (POST /session/token-request)
-	tokenExpired bool   // the session token has expired: answer 390112
-	inTx         bool   // a transaction is open (DDL commits it)
+	user, role   string            // who signed in, and the session's current role
+	token        string            // the current session token
+	masterToken  string            // renews the session token (POST /session/token-request)
+	tokenExpired bool              // the session token has expired: answer 390112
+	inTx         bool              // a transaction is open (DDL commits it)
+	stages       map[string]*stage // temporary stages, by qualified name
 }
 
 // Start opens the warehouse, creates the initial databases and listens on
@@ -103,14 +121,18 @@ func StartOn(ctx context.Context, cfg Config, addr string) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, wh: wh, ln: ln, addr: ln.Addr().String(), sessions: map[string]*session{},
-		conns: map[net.Conn]struct{}{}, masters: map[string]*session{}, expiredMasters: map[string]bool{}, grants: newGrantStore()}
+		conns: map[net.Conn]struct{}{}, masters: map[string]*session{}, expiredMasters: map[string]bool{}, grants: newGrantStore(), secret: randomBytes(32)}
 	s.loadUsers()
+	s.stages.init()
+	s.results.init()
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /session/v1/login-request", s.login)
 	mux.HandleFunc("POST /queries/v1/query-request", s.queryRequest)
 	mux.HandleFunc("POST /session", s.closeSession)
 	mux.HandleFunc("POST /session/heartbeat", s.heartbeat)
 	mux.HandleFunc("POST /session/token-request", s.tokenRequest)
+	mux.HandleFunc("PUT /gcs/{object...}", s.uploadObject)
+	mux.HandleFunc("GET /results/{object...}", s.downloadChunk)
 	mux.HandleFunc("POST /telemetry/send", func(w http.ResponseWriter, r *http.Request) { writeOK(w, nil) })
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeFailure(w, codeSyntax, "the local Snowflake test double does not serve "+r.Method+" "+r.URL.Path, nil)
@@ -140,6 +162,8 @@ func (s *Server) Close() error {
 		sess.conn.Close()
 		delete(s.sessions, tok)
 	}
+	s.stages.dropAll()
+	s.results.dropAll()
 	s.mu.Unlock()
 	return errors.Join(err, s.wh.Close())
 }
@@ -181,19 +205,25 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		writeFailure(w, codeExecution, "cannot open a session: "+err.Error(), nil)
 		return
 	}
-	sess := &session{id: s.nextID.Add(1), conn: conn, database: r.URL.Query().Get("databaseName"),
-		schema: r.URL.Query().Get("schemaName"), user: strings.ToUpper(name), role: s.roleAtLogin(name, r.URL.Query().Get("roleName")),
-		token: randomToken(), masterToken: randomToken()}
+	sess := &session{id: s.nextID.Add(1), conn: conn, stages: map[string]*stage{}, user: strings.ToUpper(name),
+		role: s.roleAtLogin(name, r.URL.Query().Get("roleName")), token: randomToken(), masterToken: randomToken()}
+	// A real account keeps a named database or schema as the session's
+	// context only if it exists; otherwise the session has none.
+	sess.database, sess.schema = s.loginContext(r.Context(), conn, r.URL.Query().Get("databaseName"), r.URL.Query().Get("schemaName"))
 	s.mu.Lock()
 	s.sessions[sess.token] = sess
 	s.masters[sess.masterToken] = sess
 	s.mu.Unlock()
+	params := []map[string]any{{"name": "TIMEZONE", "value": "UTC"}}
+	if n := s.cfg.stageBindThreshold(); n > 0 {
+		params = append(params, map[string]any{"name": "CLIENT_STAGE_ARRAY_BINDING_THRESHOLD", "value": n})
+	}
 	writeOK(w, map[string]any{
 		"token": sess.token, "masterToken": sess.masterToken, "sessionId": sess.id,
 		"validityInSeconds": 3600, "masterValidityInSeconds": 14400,
 		"serverVersion": "assetflow-local-test-double",
-		"parameters":    []map[string]any{{"name": "TIMEZONE", "value": "UTC"}},
-		"sessionInfo":   map[string]any{"databaseName": sess.database, "schemaName": sess.schema, "roleName": sess.role},
+		"parameters":    params,
+		"sessionInfo":   map[string]any{"databaseName": nullIfEmpty(sess.database), "schemaName": nullIfEmpty(sess.schema), "roleName": sess.role},
 	})
 }
 
@@ -219,6 +249,8 @@ func (s *Server) closeSession(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		sess.mu.Lock()
 		endSession(r.Context(), sess)
+		s.stages.dropSession(sess)
+		s.results.dropSession(sess.id)
 		sess.mu.Unlock()
 	}
 	writeOK(w, nil)
@@ -259,10 +291,48 @@ func (s *Server) queryRequest(w http.ResponseWriter, r *http.Request) {
 		writeFailure(w, se.code, se.msg, map[string]any{"sqlState": se.state, "queryId": queryID})
 		return
 	}
-	data.QueryID, data.QueryResultFormat = queryID, "json"
+	data.QueryID = queryID
+	if data.StatementTypeID == typeSelect && data.QueryResultFormat == "" && s.cfg.resultFormat() == "arrow" {
+		if err := s.asArrow(sess, data); err != nil {
+			writeFailure(w, codeExecution, "cannot encode the result in Arrow: "+err.Error(), map[string]any{"sqlState": stateExecution, "queryId": queryID})
+			return
+		}
+	}
+	if data.QueryResultFormat == "" {
+		data.QueryResultFormat = "json"
+		data.Total, data.Returned = int64(len(data.RowSet)), int64(len(data.RowSet))
+	}
 	data.FinalDatabaseName, data.FinalSchemaName = sess.database, sess.schema
-	data.Total, data.Returned = int64(len(data.RowSet)), int64(len(data.RowSet))
 	writeOK(w, data)
+}
+
+// loginContext returns the database and schema a login named, each only if it
+// exists.
+func (s *Server) loginContext(ctx context.Context, conn *sql.Conn, db, schema string) (string, string) {
+	if db == "" || !s.wh.Exists(db) || s.attach(ctx, db) != nil {
+		return "", ""
+	}
+	if schema == "" {
+		return db, ""
+	}
+	var n int
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_schemas() WHERE database_name = ? AND schema_name = ?`, db, schema).Scan(&n); err != nil || n == 0 {
+		return db, ""
+	}
+	return db, schema
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return b
 }
 
 func randomToken() string {

@@ -79,10 +79,17 @@ func (s *Server) run(ctx context.Context, sess *session, req queryRequest) (*que
 			}
 			sess.database = parts[0]
 		} else {
+			db := sess.database
 			if len(parts) == 2 {
-				sess.database = parts[0]
+				db = parts[0]
 			}
-			sess.schema = parts[len(parts)-1]
+			if db == "" {
+				return nil, &sqlError{code: "090105", state: "22000", msg: "Cannot perform USE SCHEMA. This session does not have a current database. Call 'USE DATABASE', or use a qualified name."}
+			}
+			if err := s.schemaExists(ctx, sess, db, parts[len(parts)-1]); err != nil {
+				return nil, err
+			}
+			sess.database, sess.schema = db, parts[len(parts)-1]
 		}
 		return status("Statement executed successfully."), nil
 	case reTransaction.MatchString(stmt):
@@ -118,8 +125,18 @@ func (s *Server) run(ctx context.Context, sess *session, req queryRequest) (*que
 			err = markWritten(ctx, sess.conn, m[2])
 		}
 		return d, err
+	case reInsert.MatchString(stmt) && req.BindStage != "":
+		return s.insertFromStage(ctx, sess, stmt, req)
 	case reInsert.MatchString(stmt):
 		return s.insert(ctx, sess, stmt, req)
+	case reCreateStage.MatchString(stmt):
+		return s.createStage(ctx, sess, stmt)
+	case reDropStage.MatchString(stmt):
+		return s.dropStage(sess, stmt)
+	case rePut.MatchString(stmt):
+		return s.put(sess, stmt)
+	case reCopyInto.MatchString(stmt):
+		return s.copyInto(ctx, sess, stmt)
 	case reCreateSchema.MatchString(stmt):
 		return s.createSchema(ctx, sess, stmt)
 	case reDropTable.MatchString(stmt):
@@ -145,6 +162,21 @@ func (s *Server) run(ctx context.Context, sess *session, req queryRequest) (*que
 	}
 	return nil, &sqlError{code: codeSyntax, state: stateSyntax,
 		msg: fmt.Sprintf("SQL compilation error: the local Snowflake test double does not support this statement: %.120s", stmt)}
+}
+
+// schemaExists fails with Snowflake's 002003 unless the schema exists.
+func (s *Server) schemaExists(ctx context.Context, sess *session, db, schema string) error {
+	if err := s.attach(ctx, db); err != nil {
+		return err
+	}
+	var n int
+	if err := sess.conn.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_schemas() WHERE database_name = ? AND schema_name = ?`, db, schema).Scan(&n); err != nil {
+		return execError(err)
+	}
+	if n == 0 {
+		return notExist("Schema", db+"."+schema)
+	}
+	return nil
 }
 
 func (s *Server) createDatabase(ctx context.Context, sess *session, replace, ifNotExists bool, name, clone string) (*queryData, error) {

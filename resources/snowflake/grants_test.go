@@ -20,7 +20,7 @@ func TestGrantSurvivesWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	raw := rawDB(t, srv)
+	raw := inspectorDB(t, srv)
 	ref := warehouse.TableRef{Database: "PRODUCTION", Schema: "HACKER_NEWS", Table: "ITEMS"}
 	for i, n := range []int{5, 12, 3} {
 		tbl := warehousetest.Sample(100*i+1, n)
@@ -90,7 +90,7 @@ func TestWriteAllOrNothingAtEachStatement(t *testing.T) {
 			}
 			defer got.Release()
 			warehousetest.Equal(t, got, first)
-			raw := rawDB(t, srv)
+			raw := inspectorDB(t, srv)
 			if g := tableGrants(t, raw, ref); g != "OWNERSHIP>ASSETFLOW,SELECT>ANALYST" {
 				t.Errorf("grants %s", g)
 			}

@@ -12,9 +12,9 @@ import (
 	"github.com/assetflow/assetflow/resources/warehouse"
 )
 
-// rawDB opens the real driver on the double outside the backend, to look at
+// inspectorDB opens the real driver on the double outside the backend, to look at
 // what the backend left: grants and tables.
-func rawDB(t *testing.T, srv *sfserver.Server) *sql.DB {
+func inspectorDB(t *testing.T, srv *sfserver.Server) *sql.DB {
 	t.Helper()
 	c := config(srv)
 	db := sql.OpenDB(sf.NewConnector(sf.SnowflakeDriver{}, sf.Config{Account: c.Account, User: user, Password: password,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,11 +19,17 @@ import (
 const user, password = "ASSETFLOW_CI", "local-test-password"
 
 // startServer starts the local Snowflake test double, with PRODUCTION existing
-// as on an account.
+// as on an account and every feature of a real account on.
 func startServer(t *testing.T) *sfserver.Server {
 	t.Helper()
-	srv, err := sfserver.Start(context.Background(), sfserver.Config{Dir: t.TempDir(),
-		Users: map[string]string{user: password}, Databases: []string{"PRODUCTION"}})
+	return startServerWith(t, sfserver.Config{})
+}
+
+// startServerWith starts the double with some settings changed.
+func startServerWith(t *testing.T, cfg sfserver.Config) *sfserver.Server {
+	t.Helper()
+	cfg.Dir, cfg.Users, cfg.Databases = t.TempDir(), map[string]string{user: password}, []string{"PRODUCTION"}
+	srv, err := sfserver.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,16 +44,68 @@ func config(srv *sfserver.Server) snowflake.Config {
 }
 
 // The Snowflake backend, through the real gosnowflake driver, passes the same
-// suite as the embedded backend.
+// suite as the embedded backend, with every feature of the double on: the
+// account's stage binding threshold (so the large table's binds go through a
+// temporary stage), Arrow results in chunks, rows in no fixed order.
 func TestSuiteAgainstLocalServer(t *testing.T) {
-	warehousetest.Run(t, func(t *testing.T) warehouse.Warehouse {
-		srv := startServer(t)
-		w, err := snowflake.Open(context.Background(), config(srv))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return w
-	})
+	for _, v := range []struct {
+		name    string
+		server  sfserver.Config
+		backend func(*snowflake.Config)
+		want    func(sfserver.Stats) bool // what the servers must have seen
+	}{
+		// The backend's defaults: small tables inline, the 20,000-row table
+		// (120,000 values) by a bulk load.
+		{"Defaults", sfserver.Config{}, func(c *snowflake.Config) { c.BatchRows, c.BulkLoadRows = 0, 0 },
+			func(s sfserver.Stats) bool {
+				return s.StageBindInserts == 0 && s.CopyLoads == 1 && s.ChunkDownloads > 0
+			}},
+		// 15,000 rows x 6 columns is above the account's 65,280: the large
+		// table's first batch goes through the stage, its second (5,000 rows)
+		// inline, as do the small tables.
+		{"ArrayBinds", sfserver.Config{}, func(c *snowflake.Config) { c.BatchRows, c.BulkLoadRows = 15_000, -1 },
+			func(s sfserver.Stats) bool {
+				return s.StageBindInserts == 1 && s.CopyLoads == 0 && s.ChunkDownloads > 0
+			}},
+		{"BulkLoads", sfserver.Config{}, func(c *snowflake.Config) { c.BatchRows, c.BulkLoadRows = 0, 1 },
+			func(s sfserver.Stats) bool {
+				return s.StageBindInserts == 0 && s.CopyLoads > 5 && s.Uploads >= s.CopyLoads
+			}},
+		{"SmallThresholdAndBatches", sfserver.Config{StageBindThreshold: 20, ChunkRows: 9}, func(c *snowflake.Config) { c.BatchRows, c.BulkLoadRows = 1000, -1 },
+			func(s sfserver.Stats) bool { return s.StageBindInserts > 20 && s.ChunkDownloads > 20 }},
+		{"JSONResults", sfserver.Config{JSONResults: true}, func(c *snowflake.Config) { c.BatchRows = 0 },
+			func(s sfserver.Stats) bool { return s.ArrowAnswers == 0 && s.ChunkDownloads == 0 }},
+	} {
+		t.Run(v.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var total sfserver.Stats
+			t.Cleanup(func() {
+				if !t.Failed() && !v.want(total) {
+					t.Errorf("the double saw %+v, not the path this variant must take", total)
+				}
+			})
+			warehousetest.Run(t, func(t *testing.T) warehouse.Warehouse {
+				srv := startServerWith(t, v.server)
+				t.Cleanup(func() {
+					st := srv.Stats()
+					mu.Lock()
+					defer mu.Unlock()
+					total.StageBindInserts += st.StageBindInserts
+					total.Uploads += st.Uploads
+					total.CopyLoads += st.CopyLoads
+					total.ArrowAnswers += st.ArrowAnswers
+					total.ChunkDownloads += st.ChunkDownloads
+				})
+				cfg := config(srv)
+				v.backend(&cfg)
+				w, err := snowflake.Open(context.Background(), cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return w
+			})
+		})
+	}
 }
 
 func TestWrongPassword(t *testing.T) {

@@ -60,7 +60,7 @@ func TestTokenExpiryMidWrite(t *testing.T) {
 			}
 			defer got.Release()
 			warehousetest.Equal(t, got, second)
-			raw := rawDB(t, srv)
+			raw := inspectorDB(t, srv)
 			if g := tableGrants(t, raw, ref); g != "OWNERSHIP>ASSETFLOW,SELECT>READER" {
 				t.Errorf("grants on ITEMS after the write: %s", g)
 			}

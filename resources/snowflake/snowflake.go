@@ -47,8 +47,12 @@ type Config struct {
 	// LoginTimeout and RequestTimeout bound how long the driver retries.
 	LoginTimeout   time.Duration
 	RequestTimeout time.Duration
-	BatchRows      int              // rows per bound INSERT; default 10,000
-	Now            func() time.Time // the clock clone notes are stamped with; time.Now when nil
+	BatchRows      int // rows per bound INSERT; default 10,000
+	// BulkLoadRows is the table size from which writes go through Parquet,
+	// PUT and COPY INTO. 0 means from 65,280 values (rows x columns), where
+	// a real account would have array binds staged anyway; negative, never.
+	BulkLoadRows int
+	Now          func() time.Time // the clock clone notes are stamped with; time.Now when nil
 }
 
 // Settings lists the configuration for display, the password as a secret.

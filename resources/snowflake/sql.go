@@ -43,6 +43,30 @@ func createSchemaSQL(db, schema string) string {
 	return fmt.Sprintf("CREATE SCHEMA IF NOT EXISTS %s.%s", warehouse.Quote(db), warehouse.Quote(schema))
 }
 
+func useSchemaSQL(db, schema string) string {
+	return fmt.Sprintf("USE SCHEMA %s.%s", warehouse.Quote(db), warehouse.Quote(schema))
+}
+
+func createStageSQL(stage warehouse.TableRef) string {
+	return "CREATE OR REPLACE TEMPORARY STAGE " + stage.Quoted()
+}
+
+func dropStageSQL(stage warehouse.TableRef) string {
+	return "DROP STAGE IF EXISTS " + stage.Quoted()
+}
+
+// putSQL uploads one streamed file to a stage. The file name is only a name:
+// the content comes from the context (gosnowflake's WithFileStream).
+func putSQL(file string, stage warehouse.TableRef) string {
+	return fmt.Sprintf("PUT 'file:///assetflow/%s' @%s AUTO_COMPRESS=FALSE SOURCE_COMPRESSION=NONE OVERWRITE=TRUE PARALLEL=4", file, stage.Quoted())
+}
+
+// copySQL loads every Parquet file of a stage into a table, by column name,
+// and removes the files.
+func copySQL(table, stage warehouse.TableRef) string {
+	return fmt.Sprintf("COPY INTO %s FROM @%s FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_SENSITIVE PURGE = TRUE", table.Quoted(), stage.Quoted())
+}
+
 func createTableSQL(ref warehouse.TableRef, cols []warehouse.Column, typ func(warehouse.ColumnKind) string) string {
 	defs := make([]string, len(cols))
 	for i, c := range cols {

@@ -18,11 +18,13 @@ import (
 	"github.com/assetflow/assetflow/resources/warehouse"
 )
 
-// WriteTable inserts the rows, in batches of bound parameters inside one
-// transaction, into a raw load table, then replaces the table with them
-// (converting lists from JSON) in one grant-keeping statement: replaceTable.
-// A session that expires for good in the middle is replaced by a new sign-in
-// and the write starts again (retryGone).
+// WriteTable loads the rows into a raw load table, then replaces the table with
+// them (converting lists from JSON) in one grant-keeping statement:
+// replaceTable. Small tables are loaded by array binds inline; larger ones (see
+// Config.BulkLoadRows) are written as Parquet, PUT to a temporary stage and
+// loaded by COPY INTO, as Snowflake's own connectors do (write_pandas). A
+// session that expires for good in the middle is replaced by a new sign-in and
+// the write starts again (retryGone).
 func (w *Warehouse) WriteTable(ctx context.Context, ref warehouse.TableRef, t arrow.Table) error {
 	if err := ref.Check(); err != nil {
 		return err
@@ -42,7 +44,7 @@ func (w *Warehouse) WriteTable(ctx context.Context, ref warehouse.TableRef, t ar
 // writeTable is one attempt of WriteTable, on one session. A load table it
 // cannot drop is added to leftovers.
 func (w *Warehouse) writeTable(ctx context.Context, ref warehouse.TableRef, cols []warehouse.Column, t arrow.Table, leftovers *[]warehouse.TableRef) error {
-	conn, err := w.db.Conn(ctx) // one session: one transaction, one context
+	conn, err := w.db.Conn(ctx) // one session: one transaction, one context, its temporary stages
 	if err != nil {
 		return fmt.Errorf("write %s: %w", ref, err)
 	}
@@ -54,13 +56,11 @@ func (w *Warehouse) writeTable(ctx context.Context, ref warehouse.TableRef, cols
 			*leftovers = append(*leftovers, raw)
 		}
 	}()
-	for _, s := range []string{createSchemaSQL(ref.Database, ref.Schema), createTableSQL(raw, cols, loadType)} {
-		if _, err := conn.ExecContext(ctx, s); err != nil {
-			return fmt.Errorf("write %s: %w", ref, err)
-		}
+	if err := w.prepareLoad(ctx, conn, ref, raw, cols); err != nil {
+		return err
 	}
-	if err := w.insertRows(ctx, conn, raw, cols, t); err != nil {
-		return fmt.Errorf("write %s: %w", ref, err)
+	if err := w.load(ctx, conn, ref, raw, cols, t); err != nil {
+		return err
 	}
 	if err := replaceTable(ctx, conn, ref, selectConvertedSQL(raw, cols)); err != nil {
 		return fmt.Errorf("write %s: %w", ref, err)
@@ -119,23 +119,6 @@ func bindColumn(col arrow.Array, kind warehouse.ColumnKind) any {
 	return sf.Array(&vals)
 }
 
-// ReadTable reads the table back as Arrow with the kinds it was written with.
-func (w *Warehouse) ReadTable(ctx context.Context, ref warehouse.TableRef) (arrow.Table, error) {
-	if err := ref.Check(); err != nil {
-		return nil, err
-	}
-	rows, err := w.db.QueryContext(ctx, "SELECT * FROM "+ref.Quoted())
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", ref, err)
-	}
-	defer rows.Close()
-	t, err := warehouse.ReadRows(rows, kindOf, decode)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", ref, err)
-	}
-	return t, nil
-}
-
 // decode turns a value as the driver returns it into a value of the kind: the
 // JSON row format renders numbers and arrays as text.
 func decode(v any, kind warehouse.ColumnKind) (any, error) {
@@ -151,9 +134,15 @@ func decode(v any, kind warehouse.ColumnKind) (any, error) {
 }
 
 func kindOf(ct *sql.ColumnType) (warehouse.ColumnKind, error) {
-	switch name := strings.ToUpper(ct.DatabaseTypeName()); name {
+	_, scale, _ := ct.DecimalSize()
+	return kindOfType(ct.DatabaseTypeName(), scale)
+}
+
+// kindOfType maps a Snowflake column type to a column kind.
+func kindOfType(typeName string, scale int64) (warehouse.ColumnKind, error) {
+	switch name := strings.ToUpper(typeName); name {
 	case "FIXED":
-		if _, scale, ok := ct.DecimalSize(); ok && scale > 0 {
+		if scale > 0 {
 			return warehouse.Float64, nil
 		}
 		return warehouse.Int64, nil

@@ -29,6 +29,24 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Guard", func(t *testing.T) { testGuard(t, open(t)) })
 	t.Run("RefusesBadIdentifiers", func(t *testing.T) { testIdentifiers(t, open(t)) })
 	t.Run("CancelledWriteKeepsPreviousTable", func(t *testing.T) { testCancelledWrite(t, open(t)) })
+	t.Run("LargeTable", func(t *testing.T) { testLargeTable(t, open(t)) })
+}
+
+// LargeRows is the size of the large table: on Snowflake, above the array
+// binding threshold a real account sends (65,280 values), so its rows go
+// through a stage, and its answer comes in several chunks.
+const LargeRows = 20_000
+
+func testLargeTable(t *testing.T, w warehouse.Warehouse) {
+	defer w.Close()
+	write(t, w, prod, Sample(1, 3))
+	write(t, w, prod, Sample(1, LargeRows))
+	want := Sample(1, LargeRows)
+	defer want.Release()
+	Equal(t, read(t, w, prod), want)
+	if i := info(t, w, prod); i.Rows != LargeRows {
+		t.Errorf("info says %d rows, want %d", i.Rows, LargeRows)
+	}
 }
 
 var (
