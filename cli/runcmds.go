@@ -128,7 +128,7 @@ func (c *cli) jobCmd() *cobra.Command {
 				return err
 			}
 			plan, err := l.catalog.PlanJob(args[0], rc)
-			err = withBranchHint(err)
+			err = c.withBranchHint(err)
 			if err == nil && flags.fromFailure != "" {
 				nodes, ferr := c.fromFailure(cmd.Context(), flags.fromFailure, "job", args[0])
 				if ferr != nil {

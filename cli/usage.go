@@ -71,15 +71,15 @@ func expectedFor(flagType string) string {
 
 // withBranchHint adds, to a job refused because it exists only in branch
 // deployments, how to run it as one.
-func withBranchHint(err error) error {
+func (c *cli) withBranchHint(err error) error {
 	var ju *engine.JobUnavailableError
 	if !errors.As(err, &ju) {
 		return err
 	}
 	for _, e := range ju.Envs {
 		if e == resources.Branch {
-			return engine.Usagef("%v; to run it as a branch deployment: %s=<pull request number> run --env branch job %s",
-				err, resources.PullRequestVar, ju.Job)
+			return engine.Usagef("%s; to run it as a branch deployment: %s=<pull request number> %s --env branch job %s",
+				jobUnavailable(ju), resources.PullRequestVar, c.app.Name, ju.Job)
 		}
 	}
 	return err
