@@ -112,3 +112,8 @@ func CloneStatement(src, dst string) string { return cloneSQL(src, dst) }
 
 // DropStatement is the statement that drops a database, for dry runs.
 func DropStatement(name string) string { return dropDatabaseSQL(name) }
+
+// createTableAsSQL fills a new table with a query's result, inside the account.
+func createTableAsSQL(ref warehouse.TableRef, query string) string {
+	return "CREATE TABLE " + ref.Quoted() + " AS " + query
+}

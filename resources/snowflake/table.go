@@ -55,16 +55,26 @@ func (w *Warehouse) WriteTable(ctx context.Context, ref warehouse.TableRef, t ar
 	if _, err := conn.ExecContext(ctx, convertSQL(staging, raw, cols)); err != nil {
 		return fmt.Errorf("write %s: %w", ref, err)
 	}
+	if err := w.replaceTable(ctx, conn, staging, ref); err != nil {
+		return fmt.Errorf("write %s: %w", ref, err)
+	}
+	return nil
+}
+
+// replaceTable puts the filled staging table in ref's place in one statement:
+// SWAP WITH when ref exists (the old table ends as staging, which the caller
+// drops), else a rename. WriteTable and WriteQuery both end here.
+func (w *Warehouse) replaceTable(ctx context.Context, conn *sql.Conn, staging, ref warehouse.TableRef) error {
 	info, err := w.TableInfo(ctx, ref)
 	if err != nil {
 		return err
 	}
 	swap := renameSQL(staging, ref)
 	if info.Exists {
-		swap = swapSQL(ref, staging) // the old table ends as staging, dropped above
+		swap = swapSQL(ref, staging)
 	}
 	if _, err := conn.ExecContext(ctx, swap); err != nil {
-		return fmt.Errorf("write %s: swap: %w", ref, err)
+		return fmt.Errorf("swap: %w", err)
 	}
 	return nil
 }

@@ -28,6 +28,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Guard", func(t *testing.T) { testGuard(t, open(t)) })
 	t.Run("RefusesBadIdentifiers", func(t *testing.T) { testIdentifiers(t, open(t)) })
 	t.Run("CancelledWriteKeepsPreviousTable", func(t *testing.T) { testCancelledWrite(t, open(t)) })
+	RunQueries(t, open)
 }
 
 var (

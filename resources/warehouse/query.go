@@ -1,0 +1,73 @@
+package warehouse
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// TableShape describes a table a query wrote: its row count and its columns.
+type TableShape struct {
+	Rows    int64
+	Columns []string
+}
+
+// Query is an asset value that the warehouse computes itself: the I/O manager
+// runs its SELECT into the asset's table with Warehouse.WriteQuery instead of
+// storing rows, so no row passes through Go. Package sqlasset makes them.
+type Query interface {
+	// Resolve returns the SELECT with each upstream asset it references
+	// replaced by that asset's table, quoted, as table names it.
+	Resolve(table func(asset string) TableRef) (string, error)
+}
+
+// QueryError is SQL text that WriteQuery refuses before running it: anything but
+// one SELECT.
+type QueryError struct {
+	Query  string
+	Reason string
+}
+
+func (e *QueryError) Error() string {
+	return fmt.Sprintf("refused SQL %q: %s", abbreviate(e.Query, 80), e.Reason)
+}
+
+var queryStart = regexp.MustCompile(`(?is)^(SELECT|WITH|\()`)
+
+// CheckQuery returns the query without surrounding space and one trailing
+// semicolon, or a *QueryError if it does not start as a query does. It cannot see
+// a second statement hidden after the first; each backend refuses those in its
+// own way (DuckDB by parsing, Snowflake by its one-statement default).
+func CheckQuery(query string) (string, error) {
+	q := strings.TrimSpace(query)
+	q = strings.TrimSpace(strings.TrimSuffix(q, ";"))
+	if q == "" {
+		return "", &QueryError{Query: query, Reason: "empty: expected a SELECT"}
+	}
+	if !queryStart.MatchString(q) {
+		return "", &QueryError{Query: query, Reason: "expected one SELECT (or WITH ... SELECT); the warehouse writes its result into the asset's table"}
+	}
+	return q, nil
+}
+
+// WriteQuery runs the guard's checks before the wrapped warehouse's WriteQuery:
+// the target may not be the protected database and, as for Exec, the query may
+// not name it.
+func (g *guarded) WriteQuery(ctx context.Context, ref TableRef, query string) (TableShape, error) {
+	if err := g.refuse(ref.Database, "writing table "+ref.String()); err != nil {
+		return TableShape{}, err
+	}
+	if g.mention.MatchString(query) {
+		return TableShape{}, &GuardError{Database: g.protected, Action: "a query naming it (write {{ ref \"asset\" }} to read this environment's table)"}
+	}
+	return g.Warehouse.WriteQuery(ctx, ref, query)
+}
+
+func abbreviate(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
