@@ -17,6 +17,8 @@ type TableShape struct {
 // runs its SELECT into the asset's table with Warehouse.WriteQuery instead of
 // storing rows, so no row passes through Go. Package sqlasset makes them.
 type Query interface {
+	// Refs returns the upstream assets the query reads, once each.
+	Refs() []string
 	// Resolve returns the SELECT with each upstream asset it references
 	// replaced by that asset's table, quoted, as table names it.
 	Resolve(table func(asset string) TableRef) (string, error)
@@ -66,8 +68,17 @@ func (g *guarded) WriteQuery(ctx context.Context, ref TableRef, query string) (T
 
 func abbreviate(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if len(s) <= n {
-		return s
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "..."
 	}
-	return s[:n] + "..."
+	return s
 }
+
+// TableNamer names the table each asset is stored in. The warehouse I/O manager
+// is one, and its resource offers one as its Spec, so a dry run can resolve a
+// SQL asset's references without connecting.
+type TableNamer interface {
+	Ref(asset string) TableRef
+}
+
+var _ TableNamer = (*IOManager)(nil)
