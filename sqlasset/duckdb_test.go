@@ -66,7 +66,10 @@ func TestDryRunPrintsResolvedSQL(t *testing.T) {
 	defs := p.definitions(t)
 	opened := false
 	r := defs.Resources[engine.DefaultIOManager]
-	r.Open = func(context.Context, engine.Deps) (any, error) { opened = true; return nil, errors.New("dry runs do not connect") }
+	r.Open = func(context.Context, engine.Deps) (any, error) {
+		opened = true
+		return nil, errors.New("dry runs do not connect")
+	}
 	defs.Resources[engine.DefaultIOManager] = r
 	cat, err := engine.Load(defs)
 	if err != nil {
