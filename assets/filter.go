@@ -2,22 +2,58 @@ package assets
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/compute"
 	"github.com/apache/arrow/go/v15/arrow/scalar"
 
 	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/sqlasset"
 )
 
-// ofType returns the asset made of the items of one type.
+// FilterConfig chooses where comments and stories are computed.
+type FilterConfig struct {
+	Engine string `yaml:"engine" doc:"go: load items into Go and filter them with Arrow; sql: run a SELECT inside the warehouse (no row passes through Go)"`
+}
+
+// Validate accepts go and sql.
+func (c FilterConfig) Validate() error {
+	if c.Engine != "go" && c.Engine != "sql" {
+		return fmt.Errorf("engine = %q: expected go or sql", c.Engine)
+	}
+	return nil
+}
+
+// FilterSQL is the SQL variant of an asset made of the items of one type. The
+// warehouse keeps the items' order (by id), as the Go variant does.
+func FilterSQL(itemType string) string {
+	return `SELECT * FROM {{ ref "items" }} WHERE "type" = '` + strings.ReplaceAll(itemType, "'", "''") + `'`
+}
+
+// ofType returns the asset made of the items of one type, computed in Go by
+// default and inside the warehouse with config engine: sql.
 func ofType(name, itemType, description string) engine.Asset {
+	query, err := sqlasset.Parse(name, FilterSQL(itemType))
+	if err != nil {
+		panic(err) // constant SQL: the package's tests parse it
+	}
 	return engine.Asset{
 		Name:        name,
 		Description: description,
 		Group:       Group,
-		Deps:        []string{"items"},
+		Deps:        query.Refs(),
+		Config:      engine.ConfigOf(FilterConfig{Engine: "go"}),
+		Plan: func(ctx *engine.Context) ([]string, error) {
+			if engine.Config[FilterConfig](ctx).Engine == "sql" {
+				return query.Plan(ctx, engine.DefaultIOManager)
+			}
+			return nil, nil
+		},
 		Compute: func(ctx *engine.Context) (any, error) {
+			if engine.Config[FilterConfig](ctx).Engine == "sql" {
+				return query, nil // the warehouse I/O manager runs it
+			}
 			items, err := engine.Input[arrow.Table](ctx, "items")
 			if err != nil {
 				return nil, err
