@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/compute"
 	"github.com/apache/arrow/go/v15/arrow/scalar"
 
@@ -73,24 +74,39 @@ func Stories() engine.Asset {
 	return ofType("stories", "story", "the stories among items")
 }
 
-// FilterType keeps the rows whose type column equals itemType, with Arrow's
-// compute kernels. The caller releases the result.
+// FilterType keeps the rows whose type column equals itemType, batch by batch,
+// with Arrow's compute kernels (strings excepted: see filterRecord). The caller
+// releases the result.
 func FilterType(ctx *engine.Context, items arrow.Table, itemType string) (arrow.Table, error) {
 	idx := items.Schema().FieldIndices("type")
 	if len(idx) != 1 {
 		return nil, fmt.Errorf("items has no type column")
 	}
-	mask, err := compute.CallFunction(ctx, "equal", nil,
-		compute.NewDatum(items.Column(idx[0]).Data()), compute.NewDatum(scalar.NewStringScalar(itemType)))
-	if err != nil {
-		return nil, fmt.Errorf("filter %s: %w", itemType, err)
+	tr := array.NewTableReader(items, 64*1024)
+	defer tr.Release()
+	var recs []arrow.Record
+	defer func() {
+		for _, r := range recs {
+			r.Release()
+		}
+	}()
+	for tr.Next() {
+		rec := tr.Record()
+		m, err := compute.CallFunction(ctx, "equal", nil,
+			compute.NewDatum(rec.Column(idx[0])), compute.NewDatum(scalar.NewStringScalar(itemType)))
+		if err != nil {
+			return nil, fmt.Errorf("filter %s: %w", itemType, err)
+		}
+		mask := m.(*compute.ArrayDatum).MakeArray()
+		m.Release()
+		out, err := filterRecord(ctx, rec, mask.(*array.Boolean))
+		mask.Release()
+		if err != nil {
+			return nil, fmt.Errorf("filter %s: %w", itemType, err)
+		}
+		recs = append(recs, out)
 	}
-	defer mask.Release()
-	out, err := compute.FilterTable(ctx, items, mask, compute.DefaultFilterOptions())
-	if err != nil {
-		return nil, fmt.Errorf("filter %s: %w", itemType, err)
-	}
-	return out, nil
+	return array.NewTableFromRecords(items.Schema(), recs), nil
 }
 
 // All returns the Hacker News assets.
