@@ -35,10 +35,10 @@ func (e *QueryError) Error() string {
 	return fmt.Sprintf("refused SQL %q: %s", abbreviate(e.Query, 80), e.Reason)
 }
 
-var queryStart = regexp.MustCompile(`(?is)^(SELECT|WITH|\()`)
+var queryStart = regexp.MustCompile(`(?is)^(SELECT|WITH)\b|^\(`)
 
-// CheckQuery returns the query without surrounding space and one trailing
-// semicolon, or a *QueryError if it does not start as a query does. It cannot see
+// CheckQuery returns the query without surrounding space, leading comments and
+// one trailing semicolon, or a *QueryError if it does not start as a query does. It cannot see
 // a second statement hidden after the first; each backend refuses those in its
 // own way (DuckDB by parsing, Snowflake by its one-statement default).
 func CheckQuery(query string) (string, error) {
@@ -47,7 +47,7 @@ func CheckQuery(query string) (string, error) {
 	if q == "" {
 		return "", &QueryError{Query: query, Reason: "empty: expected a SELECT"}
 	}
-	if !queryStart.MatchString(q) {
+	if q = skipComments(q); !queryStart.MatchString(q) {
 		return "", &QueryError{Query: query, Reason: "expected one SELECT (or WITH ... SELECT); the warehouse writes its result into the asset's table"}
 	}
 	return q, nil
@@ -64,6 +64,29 @@ func (g *guarded) WriteQuery(ctx context.Context, ref TableRef, query string) (T
 		return TableShape{}, &GuardError{Database: g.protected, Action: "a query naming it (write {{ ref \"asset\" }} to read this environment's table)"}
 	}
 	return g.Warehouse.WriteQuery(ctx, ref, query)
+}
+
+// skipComments returns s after any leading comments and space.
+func skipComments(s string) string {
+	for {
+		s = strings.TrimSpace(s)
+		switch {
+		case strings.HasPrefix(s, "--"):
+			_, rest, ok := strings.Cut(s, "\n")
+			if !ok {
+				return ""
+			}
+			s = rest
+		case strings.HasPrefix(s, "/*"):
+			_, rest, ok := strings.Cut(s[2:], "*/")
+			if !ok {
+				return ""
+			}
+			s = rest
+		default:
+			return s
+		}
+	}
 }
 
 func abbreviate(s string, n int) string {
