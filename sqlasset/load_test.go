@@ -70,3 +70,23 @@ func TestMustPanicsOnBadSQL(t *testing.T) {
 	sqlasset.Must(sqlasset.New("x", `SELECT {{ .Oops }}`))
 	t.Error("no panic")
 }
+
+// run graph shows a SQL asset's references as its deps, layered after them.
+func TestGraphShowsRefsAsDeps(t *testing.T) {
+	p := &project{database: "PRODUCTION_CLONE_42", comments: commentsSQL}
+	cat, err := engine.Load(p.definitions(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, a := range cat.Describe().Assets {
+		got[a.Name] = strings.Join(a.Deps, ",") + " layer " + string(rune('0'+a.Layer))
+	}
+	want := map[string]string{"items": " layer 0", "comments": "items layer 1", "comment_stats": "comments layer 2",
+		"leaders": "comments,comment_stats layer 3"}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("%s: %q, want %q", name, got[name], w)
+		}
+	}
+}

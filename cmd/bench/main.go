@@ -34,15 +34,16 @@ type sizes struct {
 	writeRows     int
 	cloneRows     []int
 	sqlItems      int
+	sqlRemote     int // items through the Snowflake double
 	startupBinary string
 }
 
 func run(quick bool, out string) error {
 	s := sizes{runs: 5, dags: []int{100, 1_000, 10_000, 100_000}, fetchItems: 2000, fetchLimits: []int{1, 8, 32, 64, 128},
-		writeRows: 1_000_000, cloneRows: []int{10_000, 100_000, 1_000_000}, sqlItems: 1_000_000}
+		writeRows: 1_000_000, cloneRows: []int{10_000, 100_000, 1_000_000}, sqlItems: 1_000_000, sqlRemote: 20_000}
 	if quick {
 		s = sizes{runs: 3, dags: []int{100, 1_000, 10_000}, fetchItems: 256, fetchLimits: []int{8, 64},
-			writeRows: 100_000, cloneRows: []int{10_000, 100_000}, sqlItems: 100_000}
+			writeRows: 100_000, cloneRows: []int{10_000, 100_000}, sqlItems: 100_000, sqlRemote: 2_000}
 	}
 	tmp, err := os.MkdirTemp("", "assetflow-bench")
 	if err != nil {
@@ -118,7 +119,7 @@ func run(quick bool, out string) error {
 	}
 
 	step("sql assets")
-	sqlAssets, err := bench.SQLAsset(filepath.Join(tmp, "sql"), s.sqlItems, s.runs)
+	sqlAssets, err := bench.SQLAsset(filepath.Join(tmp, "sql"), s.sqlItems, s.sqlRemote, s.runs)
 	if err != nil {
 		return err
 	}
