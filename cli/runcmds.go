@@ -69,6 +69,7 @@ func (c *cli) prepare(ctx context.Context, f *runFlags) (*loaded, engine.RunConf
 func (c *cli) assetsCmd() *cobra.Command {
 	var flags runFlags
 	var selection string
+	var dryRun bool
 	cmd := &cobra.Command{
 		Use:   "assets",
 		Short: "Materialize assets (all, or --select)",
@@ -102,10 +103,14 @@ out of the selection are loaded from the warehouse through their I/O manager.
 			if err != nil {
 				return err
 			}
+			if dryRun {
+				return c.dryRunAssets(plan)
+			}
 			return c.execute(cmd.Context(), l, plan, flags, "assets", sel)
 		},
 	}
 	cmd.Flags().StringVar(&selection, "select", "*", "assets to materialize (see the selection syntax above)")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the assets in order and the SQL that SQL assets would run, without connecting")
 	flags.register(cmd)
 	return cmd
 }

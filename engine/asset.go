@@ -18,7 +18,10 @@ type Asset struct {
 	Config      ConfigSchema
 	Retry       RetryPolicy
 	Timeout     time.Duration // per attempt; zero means none
-	Compute     func(ctx *Context) (any, error)
+	// Plan describes, without side effects or connecting, what Compute would do,
+	// such as the SQL a SQL asset runs; `--dry-run` prints it. Optional.
+	Plan    func(ctx *Context) ([]string, error)
+	Compute func(ctx *Context) (any, error)
 }
 
 // ioManagerKey returns the resource key that stores this asset.

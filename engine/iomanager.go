@@ -21,3 +21,11 @@ type Materialization struct {
 	Columns  []string       // column names, if tabular
 	Metadata map[string]any // anything else the asset or I/O manager reports
 }
+
+// ComputedByIOManager is implemented by an asset value that is an instruction
+// to its I/O manager rather than data, such as a SQL query the warehouse runs
+// into the asset's table. Downstream nodes never receive such a value, even in
+// the same run: they receive what the I/O manager loads back.
+type ComputedByIOManager interface {
+	ComputedByIOManager()
+}

@@ -46,7 +46,7 @@ func (n *node) deps() []string {
 func assetNode(a *Asset) *node {
 	n := &node{name: a.Name, kind: KindAsset, description: a.Description, group: a.Group,
 		resources: a.Resources, ioManager: a.ioManagerKey(), config: a.Config, retry: a.Retry,
-		timeout: a.Timeout, compute: a.Compute}
+		timeout: a.Timeout, compute: a.Compute, plan: a.Plan}
 	for _, d := range a.Deps {
 		n.ins = append(n.ins, input{name: d, from: d})
 	}

@@ -23,7 +23,8 @@ type planNode struct {
 }
 
 // planInput feeds one input: from a node of this plan (upstream >= 0) or, for an
-// asset outside the selection, by loading it through its I/O manager.
+// asset outside the selection or one its I/O manager computed, by loading it
+// through its I/O manager.
 type planInput struct {
 	input
 	upstream  int
@@ -75,11 +76,9 @@ func (c *Catalog) plan(name string, d *dag, positions []int, rc RunConfig) (*Pla
 		n := d.nodes[i]
 		pn := &planNode{node: n}
 		for _, in := range n.ins {
-			pi := planInput{input: in, upstream: -1}
+			pi := planInput{input: in, upstream: -1, ioManager: d.nodes[d.index[in.from]].ioManager}
 			if up, ok := at[d.index[in.from]]; ok {
 				pi.upstream = up
-			} else {
-				pi.ioManager = d.nodes[d.index[in.from]].ioManager
 			}
 			pn.inputs = append(pn.inputs, pi)
 		}

@@ -368,10 +368,14 @@ func (rn *run) ioManager(ctx context.Context, key string) (IOManager, error) {
 }
 
 // inputValue returns an input's value: the upstream's output in this run, or what
-// its I/O manager loads (once per run, shared by every node that needs it).
+// its I/O manager loads (once per run, shared by every node that needs it). An
+// output its I/O manager computed is loaded too.
 func (rn *run) inputValue(c *Context, in planInput) (any, error) {
 	if in.upstream >= 0 {
-		return rn.outputs[in.upstream], nil
+		v := rn.outputs[in.upstream]
+		if _, computed := v.(ComputedByIOManager); !computed {
+			return v, nil
+		}
 	}
 	rn.loadMu.Lock()
 	lv := rn.loaded[in.from]

@@ -66,6 +66,7 @@ func Warehouse(env Environment, schema string, opt Options) (map[string]engine.R
 			Description: "stores each asset as a table " + spec.Database + "." + spec.Schema + ".<ASSET>",
 			Settings:    []engine.Setting{{Name: "database", Value: spec.Database}, {Name: "schema", Value: spec.Schema}},
 			Requires:    []string{WarehouseKey.Name()},
+			Spec:        &warehouse.IOManager{Database: spec.Database, Schema: spec.Schema}, // names tables for SQL assets' dry runs
 			Open: func(ctx context.Context, deps engine.Deps) (any, error) {
 				w, err := WarehouseKey.From(deps)
 				if err != nil {

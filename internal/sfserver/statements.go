@@ -26,8 +26,8 @@ var (
 	reCreateSchema   = regexp.MustCompile(`(?is)^CREATE\s+SCHEMA\s+(IF\s+NOT\s+EXISTS\s+)?(` + qname + `)$`)
 	reUse            = regexp.MustCompile(`(?is)^USE\s+(DATABASE|SCHEMA)\s+(` + qname + `)$`)
 	reTransaction    = regexp.MustCompile(`(?is)^(BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK)(\s+(WORK|TRANSACTION))?$`)
-	reCreateTable    = regexp.MustCompile(`(?is)^CREATE\s+(OR\s+REPLACE\s+)?TABLE\s+(` + qname + `)\s*(\(.*\)|(?:COPY\s+GRANTS\s+)?AS\s+SELECT\s.*)$`)
-	reCopyGrants     = regexp.MustCompile(`(?is)^(CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+` + qname + `\s*(?:\(.*\))?)\s*COPY\s+GRANTS\s*(AS\s+SELECT\s.*)?$`)
+	reCreateTable    = regexp.MustCompile(`(?is)^CREATE\s+(OR\s+REPLACE\s+)?TABLE\s+(` + qname + `)\s*(\(.*\)|(?:COPY\s+GRANTS\s+)?AS\s+(?:SELECT\s|WITH\s|\().*)$`)
+	reCopyGrants     = regexp.MustCompile(`(?is)^(CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+` + qname + `\s*(?:\(.*\))?)\s*COPY\s+GRANTS\s*(AS\s+(?:SELECT\s|WITH\s|\().*)?$`)
 	reInsert         = regexp.MustCompile(`(?is)^INSERT\s+INTO\s+(` + qname + `)\s*(\([^)]*\))?\s*VALUES\s*(\(.*\))$`)
 	reSwap           = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+(` + qname + `)\s+SWAP\s+WITH\s+(` + qname + `)$`)
 	reRename         = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+(` + qname + `)\s+RENAME\s+TO\s+(` + qname + `)$`)
@@ -42,6 +42,9 @@ var (
 
 // run executes one statement of a session.
 func (s *Server) run(ctx context.Context, sess *session, req queryRequest) (*queryData, error) {
+	if n := statementCount(req.SQLText); n > 1 {
+		return nil, multiStatementError(n)
+	}
 	stmt := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(req.SQLText), ";"))
 	if err := commitBeforeDDL(ctx, sess, stmt); err != nil {
 		return nil, err

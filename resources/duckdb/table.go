@@ -90,16 +90,10 @@ func (w *Warehouse) WriteTable(ctx context.Context, ref warehouse.TableRef, t ar
 		return fmt.Errorf("write %s: %w", ref, err)
 	}
 	defer conn.Close()
-
-	schema := warehouse.Quote(ref.Database) + "." + warehouse.Quote(ref.Schema)
-	if _, err := conn.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
-		return fmt.Errorf("write %s: create schema: %w", ref, err)
-	}
-	if err := dropStaleStaging(ctx, conn, ref); err != nil {
+	staging, err := prepareStaging(ctx, conn, ref)
+	if err != nil {
 		return fmt.Errorf("write %s: %w", ref, err)
 	}
-	staging := ref
-	staging.Table = stagingPrefix + ref.Table + "_" + randomSuffix()
 	colDefs := make([]string, len(cols))
 	for i, c := range cols {
 		colDefs[i] = warehouse.Quote(c.Name) + " " + sqlType(c.Kind)
@@ -117,29 +111,54 @@ func (w *Warehouse) WriteTable(ctx context.Context, ref warehouse.TableRef, t ar
 	if err := w.loadRows(ctx, staging, t); err != nil {
 		return fmt.Errorf("write %s: %w", ref, err)
 	}
+	if err := w.replaceTable(ctx, conn, staging, ref); err != nil {
+		return fmt.Errorf("write %s: %w", ref, err)
+	}
+	swapped = true
+	return nil
+}
+
+// prepareStaging creates ref's schema if needed, removes staging tables a
+// killed process left, and names a fresh staging table beside ref.
+func prepareStaging(ctx context.Context, conn *sql.Conn, ref warehouse.TableRef) (warehouse.TableRef, error) {
+	schema := warehouse.Quote(ref.Database) + "." + warehouse.Quote(ref.Schema)
+	if _, err := conn.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
+		return ref, fmt.Errorf("create schema: %w", err)
+	}
+	if err := dropStaleStaging(ctx, conn, ref); err != nil {
+		return ref, err
+	}
+	staging := ref
+	staging.Table = stagingPrefix + ref.Table + "_" + randomSuffix()
+	return staging, nil
+}
+
+// replaceTable puts the filled staging table in ref's place in one
+// transaction, so readers see the old table or the new one, never neither, and
+// stamps the time of the write. WriteTable and WriteQuery both end here.
+func (w *Warehouse) replaceTable(ctx context.Context, conn *sql.Conn, staging, ref warehouse.TableRef) error {
 	if w.beforeSwap != nil {
 		if err := w.beforeSwap(); err != nil {
-			return fmt.Errorf("write %s: %w", ref, err)
+			return err
 		}
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", ref, err)
+		return err
 	}
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+ref.Quoted()); err != nil {
-		return fmt.Errorf("write %s: swap: %w", ref, err)
+		return fmt.Errorf("swap: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s RENAME TO %s", staging.Quoted(), warehouse.Quote(ref.Table))); err != nil {
-		return fmt.Errorf("write %s: swap: %w", ref, err)
+		return fmt.Errorf("swap: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("COMMENT ON TABLE %s IS %s", ref.Quoted(), literal(WrittenComment(time.Now())))); err != nil {
-		return fmt.Errorf("write %s: %w", ref, err)
+		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("write %s: commit: %w", ref, err)
+		return fmt.Errorf("commit: %w", err)
 	}
-	swapped = true
 	return nil
 }
 

@@ -25,11 +25,15 @@ func (m *IOManager) Ref(asset string) TableRef {
 	return TableRef{Database: m.Database, Schema: m.Schema, Table: strings.ToUpper(asset)}
 }
 
-// Store writes value, which must be an arrow.Table, atomically.
+// Store writes value atomically: an arrow.Table's rows, or a Query's result,
+// which the warehouse computes itself.
 func (m *IOManager) Store(ctx context.Context, asset string, value any) (engine.Materialization, error) {
+	if q, ok := value.(Query); ok {
+		return m.storeQuery(ctx, asset, q)
+	}
 	t, ok := value.(arrow.Table)
 	if !ok {
-		return engine.Materialization{}, fmt.Errorf("asset %s returned %T; the warehouse I/O manager stores arrow.Table", asset, value)
+		return engine.Materialization{}, fmt.Errorf("asset %s returned %T; the warehouse I/O manager stores arrow.Table or a SQL query", asset, value)
 	}
 	ref := m.Ref(asset)
 	if err := m.Warehouse.WriteTable(ctx, ref, t); err != nil {

@@ -23,6 +23,12 @@ type Warehouse interface {
 	// fills a staging table and swaps it into place, so a failure leaves the
 	// previous table intact and readers never see a partial one.
 	WriteTable(ctx context.Context, ref TableRef, t arrow.Table) error
+	// WriteQuery replaces the table with the result of one SELECT that the
+	// warehouse runs itself: CREATE TABLE <staging> AS <query>, then the same
+	// atomic replace as WriteTable. No row passes through Go, and a query that
+	// fails leaves the previous table intact. The query's identifiers must be
+	// validated and quoted by the caller; see CheckQuery.
+	WriteQuery(ctx context.Context, ref TableRef, query string) (TableShape, error)
 	// ReadTable returns the table's rows as Arrow. The caller releases it.
 	ReadTable(ctx context.Context, ref TableRef) (arrow.Table, error)
 	// TableInfo tells whether the table exists and how many rows it has.

@@ -30,6 +30,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("RefusesBadIdentifiers", func(t *testing.T) { testIdentifiers(t, open(t)) })
 	t.Run("CancelledWriteKeepsPreviousTable", func(t *testing.T) { testCancelledWrite(t, open(t)) })
 	t.Run("LargeTable", func(t *testing.T) { testLargeTable(t, open(t)) })
+	RunQueries(t, open)
 }
 
 // LargeRows is the size of the large table: on Snowflake, above the array
