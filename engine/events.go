@@ -37,6 +37,7 @@ type Event struct {
 	Stack           string
 	Message         string
 	Materialization *Materialization
+	Check           *CheckEvaluation // EventCheckEvaluation only
 }
 
 // EventSink receives a run's events. Emit is called from several goroutines at
@@ -87,6 +88,10 @@ func (s LogSink) Emit(e Event) {
 		if len(m.Metadata) > 0 {
 			ev = ev.Interface("metadata", m.Metadata)
 		}
+	}
+	if c := e.Check; c != nil {
+		ev = ev.Str("asset", c.Asset).Str("check", c.Check).Str("severity", string(c.Severity)).
+			Bool("passed", c.Passed).Int64("failing_rows", c.FailingRows)
 	}
 	if e.Message == "" {
 		ev.Msg(string(e.Type))

@@ -20,6 +20,7 @@ type planNode struct {
 	nUp      int // upstreams inside the plan
 	inputs   []planInput
 	config   any
+	version  string // assets: the code version the materialization records
 }
 
 // planInput feeds one input: from a node of this plan (upstream >= 0) or, for an
@@ -109,6 +110,7 @@ func (c *Catalog) plan(name string, d *dag, positions []int, rc RunConfig) (*Pla
 	if err := errs.orNil(); err != nil {
 		return nil, err
 	}
+	p.finish()
 	return p, nil
 }
 

@@ -1,0 +1,161 @@
+package diff
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/assetflow/assetflow/resources/warehouse"
+)
+
+// Statement text is built only from validated, quoted identifiers; the one
+// value that travels (a table name in the information schema) is bound.
+// Both dialects share COUNT_IF, HASH, IS DISTINCT FROM and FULL OUTER JOIN.
+
+// dialect is what differs between the backends: how to list a table's columns.
+type dialect struct {
+	columns func(ref warehouse.TableRef) (string, []any)
+}
+
+func dialectOf(backend string) dialect {
+	if backend == "snowflake" {
+		return dialect{columns: func(ref warehouse.TableRef) (string, []any) {
+			return fmt.Sprintf(`SELECT "COLUMN_NAME", "DATA_TYPE" FROM %s."INFORMATION_SCHEMA"."COLUMNS" WHERE "TABLE_SCHEMA" = ? AND "TABLE_NAME" = ? ORDER BY "ORDINAL_POSITION"`,
+				warehouse.Quote(ref.Database)), []any{ref.Schema, ref.Table}
+		}}
+	}
+	return dialect{columns: func(ref warehouse.TableRef) (string, []any) {
+		return `SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? AND table_name = ? ORDER BY column_index`,
+			[]any{ref.Database, ref.Schema, ref.Table}
+	}}
+}
+
+func quoteAll(prefix string, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = prefix + warehouse.Quote(n)
+	}
+	return out
+}
+
+// hashOf hashes a row's value columns; a table with none hashes a constant.
+func hashOf(alias string, values []string) string {
+	if len(values) == 0 {
+		return "0"
+	}
+	return "HASH(" + strings.Join(quoteAll(alias+".", values), ", ") + ")"
+}
+
+func joinOn(keys []string) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = "b." + warehouse.Quote(k) + " = h." + warehouse.Quote(k)
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// duplicatesSQL counts rows that repeat a key and rows with a null key part.
+func duplicatesSQL(ref warehouse.TableRef, keys []string) string {
+	k := strings.Join(quoteAll("", keys), ", ")
+	nulls := make([]string, len(keys))
+	for i, q := range quoteAll("", keys) {
+		nulls[i] = q + " IS NULL"
+	}
+	return fmt.Sprintf(`SELECT (SELECT COUNT(*) FROM %[1]s) - (SELECT COUNT(*) FROM (SELECT DISTINCT %[2]s FROM %[1]s) AS d), (SELECT COUNT_IF(%[3]s) FROM %[1]s)`,
+		ref.Quoted(), k, strings.Join(nulls, " OR "))
+}
+
+// compareSQL joins both sides on the key: a row only in head is added, only in
+// base removed, in both with another hash changed. One count per value column
+// tells how many changed rows differ in it.
+func compareSQL(_ dialect, base, head warehouse.TableRef, keys, values []string) string {
+	first := warehouse.Quote(keys[0])
+	sides := func(alias string, ref warehouse.TableRef) string {
+		cols := append(quoteAll("", keys), quoteAll("", values)...)
+		return fmt.Sprintf("(SELECT %s, %s AS %s FROM %s) AS %s", strings.Join(cols, ", "), hashOf(alias+"0", values),
+			warehouse.Quote("_af_hash"), ref.Quoted()+" AS "+alias+"0", alias)
+	}
+	changed := fmt.Sprintf(`b.%[1]s IS NOT NULL AND h.%[1]s IS NOT NULL AND b."_af_hash" <> h."_af_hash"`, first)
+	exprs := []string{
+		fmt.Sprintf("COUNT_IF(b.%s IS NULL)", first),
+		fmt.Sprintf("COUNT_IF(h.%s IS NULL)", first),
+		"COUNT_IF(" + changed + ")",
+	}
+	for _, v := range values {
+		q := warehouse.Quote(v)
+		exprs = append(exprs, fmt.Sprintf("COUNT_IF(%s AND b.%s IS DISTINCT FROM h.%s)", changed, q, q))
+	}
+	return fmt.Sprintf("SELECT %s FROM %s FULL OUTER JOIN %s ON %s", strings.Join(exprs, ", "), sides("b", base), sides("h", head),
+		joinOn(keys))
+}
+
+// onlyInSQL selects rows of from whose key other lacks, first keys first.
+func onlyInSQL(from, other warehouse.TableRef, keys, values []string, limit int) string {
+	cols := append(quoteAll("h.", keys), quoteAll("h.", values)...)
+	return fmt.Sprintf("SELECT %s FROM %s AS h WHERE NOT EXISTS (SELECT 1 FROM %s AS b WHERE %s) ORDER BY %s LIMIT %d",
+		strings.Join(cols, ", "), from.Quoted(), other.Quoted(), joinOn(keys), strings.Join(quoteAll("h.", keys), ", "), limit)
+}
+
+// changedSQL selects changed rows: key, then each value column's base and head.
+func changedSQL(_ dialect, base, head warehouse.TableRef, keys, values []string, limit int) string {
+	cols := quoteAll("b.", keys)
+	for _, v := range values {
+		q := warehouse.Quote(v)
+		cols = append(cols, "b."+q, "h."+q)
+	}
+	return fmt.Sprintf("SELECT %s FROM %s AS b JOIN %s AS h ON %s WHERE %s <> %s ORDER BY %s LIMIT %d",
+		strings.Join(cols, ", "), base.Quoted(), head.Quoted(), joinOn(keys), hashOf("b", values), hashOf("h", values),
+		strings.Join(quoteAll("b.", keys), ", "), limit)
+}
+
+// text renders a scanned value as text; NULL stays invalid.
+func text(v any) sql.NullString {
+	switch x := v.(type) {
+	case nil:
+		return sql.NullString{}
+	case string:
+		return sql.NullString{String: x, Valid: true}
+	case []byte:
+		return sql.NullString{String: string(x), Valid: true}
+	case time.Time:
+		return sql.NullString{String: x.UTC().Format("2006-01-02 15:04:05.999999"), Valid: true}
+	case int64:
+		return sql.NullString{String: strconv.FormatInt(x, 10), Valid: true}
+	case float64:
+		return sql.NullString{String: strconv.FormatFloat(x, 'g', -1, 64), Valid: true}
+	case []any, map[string]any:
+		b, _ := json.Marshal(x)
+		return sql.NullString{String: string(b), Valid: true}
+	}
+	return sql.NullString{String: fmt.Sprint(v), Valid: true}
+}
+
+func parseCount(v sql.NullString) (int64, error) {
+	if !v.Valid {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v.String, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("diff: expected a count, got %q", v.String)
+	}
+	return n, nil
+}
+
+// shown renders values for display: NULL as null, long text cut.
+func shown(vals []sql.NullString) []string {
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		switch {
+		case !v.Valid:
+			out[i] = "null"
+		case len([]rune(v.String)) > maxSampleValue:
+			out[i] = string([]rune(v.String)[:maxSampleValue-1]) + "…"
+		default:
+			out[i] = v.String
+		}
+	}
+	return out
+}
