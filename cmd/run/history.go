@@ -146,6 +146,7 @@ func (c *cli) showCmd() *cobra.Command {
 					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t\n", m.Asset, m.Location, m.Rows, m.Time.Local().Format("15:04:05.000"))
 				}
 			}
+			writeChecks(tw, d.Checks)
 			return tw.Flush()
 		},
 	}

@@ -171,12 +171,14 @@ func (c *cli) execute(ctx context.Context, l *loaded, plan *engine.Plan, flags r
 		}
 	}
 	nodeLog := l.log
+	checks := &checkTally{}
 	r := engine.Runner{MaxConcurrency: flags.maxConcurrency, FailFast: flags.failFast, RunID: runID,
-		Events: engine.Sinks{console.Events(l.events), history}, Logger: &nodeLog}
+		Events: engine.Sinks{console.Events(l.events), history, checks}, Logger: &nodeLog}
 	res := r.Run(ctx, plan)
 	// Record the end even if the run was cancelled.
 	recordErr := errors.Join(history.Close(), store.FinishRun(context.WithoutCancel(ctx), res))
 	console.Summary(c.stdout, res)
+	checks.write(c.stdout)
 	if recordErr != nil {
 		l.log.Warn().Err(recordErr).Msg("recording the run in the run store")
 	}
