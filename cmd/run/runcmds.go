@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -91,12 +92,25 @@ out of the selection are loaded from the warehouse through their I/O manager.
 				if err != nil {
 					return err
 				}
+				var again []string
 				for _, n := range nodes {
+					if asset, _, isCheck := engine.SplitCheckNode(n); isCheck {
+						n = asset // a failed check runs again with its asset
+					}
 					if !l.catalog.HasAsset(n) {
 						return engine.Usagef("step %s of run %s no longer exists: the definitions changed since that run", n, flags.fromFailure)
 					}
+					if !slices.Contains(again, n) {
+						again = append(again, n)
+					}
 				}
-				sel = strings.Join(nodes, ",")
+				sel = strings.Join(again, ",")
+			}
+			if sel, err = c.resolveChanged(cmd.Context(), l, rc, sel); err != nil {
+				return err
+			} else if sel == "" {
+				c.printf("nothing changed: every asset's code version matches PRODUCTION's last materialization\n")
+				return nil
 			}
 			plan, err := l.catalog.PlanAssets(sel, rc)
 			if err != nil {
@@ -105,7 +119,7 @@ out of the selection are loaded from the warehouse through their I/O manager.
 			return c.execute(cmd.Context(), l, plan, flags, "assets", sel)
 		},
 	}
-	cmd.Flags().StringVar(&selection, "select", "*", "assets to materialize (see the selection syntax above)")
+	cmd.Flags().StringVar(&selection, "select", "*", "assets to materialize (see the selection syntax above); `changed`: those whose code version differs from PRODUCTION's last materialization, and their downstream")
 	flags.register(cmd)
 	return cmd
 }

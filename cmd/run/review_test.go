@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/internal/runstore"
+	"github.com/assetflow/assetflow/resources/warehouse"
+	"github.com/assetflow/assetflow/resources/warehouse/diff"
+)
+
+// prodIO is an in-memory I/O manager whose tables live in PRODUCTION, and that
+// counts what it stores.
+type prodIO struct {
+	mu     sync.Mutex
+	stored []string
+}
+
+func (m *prodIO) Store(_ context.Context, asset string, _ any) (engine.Materialization, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.stored = append(m.stored, asset)
+	return engine.Materialization{Location: "PRODUCTION.S." + strings.ToUpper(asset), Rows: 1}, nil
+}
+
+func (m *prodIO) Load(context.Context, string) (any, error) { return "loaded", nil }
+
+// versioned builds a -> b -> c and d, with b's code version given.
+func versioned(t *testing.T, io *prodIO, bVersion string) *engine.Catalog {
+	t.Helper()
+	asset := func(name, version string, deps ...string) engine.Asset {
+		return engine.Asset{Name: name, Deps: deps, CodeVersion: version,
+			Compute: func(*engine.Context) (any, error) { return name, nil }}
+	}
+	cat, err := engine.Load(engine.Definitions{Env: "prod", Assets: []engine.Asset{
+		asset("a", "1"), asset("b", bVersion, "a"), asset("c", "1", "b"), asset("d", "1")},
+		Resources: map[string]engine.Resource{engine.DefaultIOManager: {
+			Open: func(context.Context, engine.Deps) (any, error) { return io, nil }}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
+}
+
+// record runs a plan with its events recorded in the store, as run assets does.
+func record(t *testing.T, store runstore.Store, plan *engine.Plan) {
+	t.Helper()
+	ctx := context.Background()
+	id := engine.NewRunID()
+	if err := store.StartRun(ctx, runstore.Run{ID: id, Kind: "assets", Name: plan.Name, Env: "prod", Nodes: plan.Nodes(), Start: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	sink := store.Events(id)
+	res := (&engine.Runner{RunID: id, Events: sink}).Run(ctx, plan)
+	if err := sink.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.FinishRun(ctx, res); err != nil || res.Err() != nil {
+		t.Fatalf("record: %v %v", err, res.Err())
+	}
+}
+
+func changedNow(t *testing.T, store runstore.Store, cat *engine.Catalog, rc engine.RunConfig) string {
+	t.Helper()
+	versions, err := cat.CodeVersions(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod, err := store.LastMaterializationsIn(context.Background(), warehouse.Production)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return changedSelection(cat, changedAssets(versions, prod))
+}
+
+// --select changed builds exactly the asset whose user-set code version
+// changed and what is downstream of it, judged against the code versions
+// PRODUCTION's materializations recorded.
+func TestSelectChangedBuildsChangedAndDownstream(t *testing.T) {
+	store, err := runstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "runs.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	io := &prodIO{}
+	v1 := versioned(t, io, "1")
+	if got := changedNow(t, store, v1, nil); strings.Count(got, "*") != 4 { // never materialized: all changed
+		t.Fatalf("before any materialization: %q", got)
+	}
+	plan, _ := v1.PlanAssets("*", nil)
+	record(t, store, plan)
+	if got := changedNow(t, store, v1, nil); got != "" {
+		t.Fatalf("after production materialized every asset: changed %q", got)
+	}
+
+	v2 := versioned(t, io, "2") // the pull request changes b's code
+	sel := changedNow(t, store, v2, nil)
+	if sel != "b*" {
+		t.Fatalf("changed selection %q, want b*", sel)
+	}
+	plan, err = v2.PlanAssets(sel, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.stored = nil
+	record(t, store, plan)
+	if got := strings.Join(io.stored, ","); got != "b,c" {
+		t.Fatalf("built %s, want exactly b,c", got)
+	}
+	if got := changedNow(t, store, v2, nil); got != "" {
+		t.Fatalf("after production took the change: %q", got)
+	}
+	if got := changedNow(t, store, v1, nil); got != "b*" {
+		t.Fatalf("going back to b's old version: %q", got)
+	}
+}
+
+// The whole review on both backends: production materializes, the branch
+// changes items' config, and run diff reports what changed in the clone.
+func TestReviewDiffAndChecks(t *testing.T) {
+	t.Run("duckdb", func(t *testing.T) { review(t, newProject(t)) })
+	t.Run("snowflake", func(t *testing.T) { review(t, newSnowflakeProject(t)) })
+}
+
+func review(t *testing.T, p *project) {
+	r := p.must(prod, "assets")
+	if !strings.Contains(r.stdout, "checks: 10 passed, 1 failed: stories:not_null_title (WARN") {
+		t.Errorf("production run's checks:\n%s", r.stdout)
+	}
+	p.must(branch("42"), "job", "clone_prod")
+	if r := p.must(branch("42"), "assets", "--select", "changed"); !strings.Contains(r.stdout, "nothing changed") {
+		t.Errorf("a fresh clone rebuilt something:\n%s", r.stdout)
+	}
+	r = p.must(branch("42"), "assets", "--select", "changed", "--set", "items.base_item_id=900")
+	for _, step := range []string{"items ", "comments ", "stories ", "items:unique_id "} {
+		if !strings.Contains(r.stdout, step) {
+			t.Errorf("changed config did not rebuild %s:\n%s", step, r.stdout)
+		}
+	}
+	r = p.must(branch("42"), "diff", "--json")
+	var rep diff.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	if rep.Base != "PRODUCTION" || rep.Head != "PRODUCTION_CLONE_42" || len(rep.Tables) != 3 {
+		t.Fatalf("report %+v", rep)
+	}
+	items := rep.Tables[0]
+	if items.Asset != "items" || !items.Compared || items.RowsRemoved != items.BaseRows-items.HeadRows || items.RowsRemoved == 0 ||
+		items.RowsAdded != 0 || items.RowsChanged != 0 || len(items.SampleRemoved) != diff.DefaultSamples {
+		t.Errorf("items diff %+v", items)
+	}
+	if len(rep.Checks) != 11 {
+		t.Errorf("%d check results in the report, want 11", len(rep.Checks))
+	}
+	r = p.must(branch("42"), "diff", "--format", "markdown", "--select", "stories")
+	if !strings.HasPrefix(r.stdout, diff.Marker) || !strings.Contains(r.stdout, "| `stories` |") {
+		t.Errorf("markdown:\n%s", r.stdout)
+	}
+	if r := p.run(nil, "diff"); r.code != 2 || !strings.Contains(r.stderr, "both PRODUCTION") {
+		t.Errorf("diff in local: exit %d %s", r.code, lastLines(r.stderr, 2))
+	}
+	r = p.must(branch("42"), "check", "--select", "items")
+	if !strings.Contains(r.stdout, "checks: 3 passed, 0 failed") {
+		t.Errorf("run check:\n%s", r.stdout)
+	}
+}
+
+// run diff --post-github keeps one comment per pull request: created on the
+// first push, edited on the next.
+func TestDiffPostsOneCommentPerPullRequest(t *testing.T) {
+	var mu sync.Mutex
+	var writes []string
+	body := ""
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Header.Get("Authorization") != "Bearer gh-token" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var in struct{ Body string }
+		switch {
+		case r.Method == "GET" && r.URL.Path == "/repos/acme/hn/issues/42/comments":
+			list := []map[string]any{{"id": 1, "body": "lgtm"}}
+			if body != "" {
+				list = append(list, map[string]any{"id": 2, "body": body})
+			}
+			json.NewEncoder(w).Encode(list)
+		case r.Method == "POST" && r.URL.Path == "/repos/acme/hn/issues/42/comments":
+			json.NewDecoder(r.Body).Decode(&in)
+			body = in.Body
+			writes = append(writes, "POST")
+			json.NewEncoder(w).Encode(map[string]any{"id": 2, "body": body})
+		case r.Method == "PATCH" && r.URL.Path == "/repos/acme/hn/issues/comments/2":
+			json.NewDecoder(r.Body).Decode(&in)
+			body = in.Body
+			writes = append(writes, "PATCH")
+			json.NewEncoder(w).Encode(map[string]any{"id": 2, "body": body})
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprintf(w, `{"message":"%s %s"}`, r.Method, r.URL.Path)
+		}
+	}))
+	defer srv.Close()
+	p := newProject(t)
+	p.must(prod, "assets")
+	p.must(branch("42"), "job", "clone_prod")
+	gh := append(branch("42"), "GITHUB_API_URL="+srv.URL, "GITHUB_REPOSITORY=acme/hn", "GITHUB_TOKEN=gh-token")
+	p.must(gh, "diff", "--format", "markdown", "--post-github")
+	p.must(gh, "assets", "--set", "items.base_item_id=900")
+	r := p.must(gh, "diff", "--format", "markdown", "--post-github")
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Join(writes, ",") != "POST,PATCH" {
+		t.Fatalf("writes %v", writes)
+	}
+	if body != r.stdout || !strings.Contains(body, "3 of 3 tables changed") {
+		t.Fatalf("posted body:\n%s\nprinted:\n%s", body, r.stdout)
+	}
+	if r := p.run(append(branch("42"), "GITHUB_REPOSITORY=acme/hn"), "diff", "--format", "markdown", "--post-github"); r.code != 2 ||
+		!strings.Contains(r.stderr, "GITHUB_TOKEN is not set") {
+		t.Fatalf("without a token: exit %d %s", r.code, lastLines(r.stderr, 2))
+	}
+}
