@@ -144,9 +144,10 @@ func stateText(st assetState) string {
 }
 
 // resolveChanged replaces the term `changed` in a selection by the changed
-// assets, each with everything downstream of it. It returns "" when nothing
-// changed. A project with an asset named changed keeps its meaning.
-func (c *cli) resolveChanged(ctx context.Context, l *loaded, rc engine.RunConfig, selection string) (string, error) {
+// assets, each with everything downstream of it. It reports none when the
+// selection named `changed` and nothing changed. A project with an asset
+// named changed keeps its meaning.
+func (c *cli) resolveChanged(ctx context.Context, l *loaded, rc engine.RunConfig, selection string) (sel string, none bool, err error) {
 	terms := strings.Split(selection, ",")
 	at := -1
 	for i, t := range terms {
@@ -155,18 +156,18 @@ func (c *cli) resolveChanged(ctx context.Context, l *loaded, rc engine.RunConfig
 		}
 	}
 	if at < 0 || l.catalog.HasAsset(ChangedSelection) {
-		return selection, nil
+		return selection, false, nil
 	}
 	versions, err := l.catalog.CodeVersions(rc)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	var prodMats map[string]runstore.Materialization
 	if store, err := c.openStore(ctx, true); err == nil {
 		prodMats, err = store.LastMaterializationsIn(ctx, warehouse.Production)
 		store.Close()
 		if err != nil {
-			return "", err
+			return "", false, err
 		}
 	}
 	changed := changedAssets(versions, prodMats)
@@ -178,7 +179,7 @@ func (c *cli) resolveChanged(ctx context.Context, l *loaded, rc engine.RunConfig
 		all = append(all, sel)
 	}
 	all = append(all, slices.Delete(slices.Clone(terms), at, at+1)...)
-	return strings.Join(all, ","), nil
+	return strings.Join(all, ","), len(all) == 0, nil
 }
 
 // addStates marks each shown asset changed or stale, with its checks, for

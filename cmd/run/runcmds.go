@@ -106,9 +106,10 @@ out of the selection are loaded from the warehouse through their I/O manager.
 				}
 				sel = strings.Join(again, ",")
 			}
-			if sel, err = c.resolveChanged(cmd.Context(), l, rc, sel); err != nil {
+			sel, none, err := c.resolveChanged(cmd.Context(), l, rc, sel)
+			if err != nil {
 				return err
-			} else if sel == "" {
+			} else if none {
 				c.printf("nothing changed: every asset's code version matches PRODUCTION's last materialization\n")
 				return nil
 			}
