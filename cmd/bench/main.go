@@ -33,15 +33,16 @@ type sizes struct {
 	fetchLimits   []int
 	writeRows     int
 	cloneRows     []int
+	diffRows      int
 	startupBinary string
 }
 
 func run(quick bool, out string) error {
 	s := sizes{runs: 5, dags: []int{100, 1_000, 10_000, 100_000}, fetchItems: 2000, fetchLimits: []int{1, 8, 32, 64, 128},
-		writeRows: 1_000_000, cloneRows: []int{10_000, 100_000, 1_000_000}}
+		writeRows: 1_000_000, cloneRows: []int{10_000, 100_000, 1_000_000}, diffRows: 1_000_000}
 	if quick {
 		s = sizes{runs: 3, dags: []int{100, 1_000, 10_000}, fetchItems: 256, fetchLimits: []int{8, 64},
-			writeRows: 100_000, cloneRows: []int{10_000, 100_000}}
+			writeRows: 100_000, cloneRows: []int{10_000, 100_000}, diffRows: 100_000}
 	}
 	tmp, err := os.MkdirTemp("", "assetflow-bench")
 	if err != nil {
@@ -115,6 +116,13 @@ func run(quick bool, out string) error {
 		map[string][]float64{"assetflow clone": times, "cp": cp}, true); err != nil {
 		return err
 	}
+
+	step("diff")
+	df, err := bench.Diff(filepath.Join(tmp, "diff"), s.diffRows, s.runs)
+	if err != nil {
+		return err
+	}
+	scenarios = append(scenarios, df)
 
 	step("startup")
 	st, err := bench.Startup(runBinary, s.runs)

@@ -68,47 +68,65 @@ func duplicatesSQL(ref warehouse.TableRef, keys []string) string {
 		ref.Quoted(), k, strings.Join(nulls, " OR "))
 }
 
-// compareSQL joins both sides on the key: a row only in head is added, only in
-// base removed, in both with another hash changed. One count per value column
-// tells how many changed rows differ in it.
+// narrow is one side reduced to its key, a hash of the value columns and one
+// hash per value column: all the join needs to carry, whatever the width of the
+// rows.
+func narrow(ref warehouse.TableRef, alias string, keys, values []string) string {
+	cols := quoteAll("", keys)
+	cols = append(cols, hashOf("t", values)+` AS "_af_hash"`)
+	for i, v := range values {
+		cols = append(cols, fmt.Sprintf(`HASH(t.%s) AS "_af_h%d"`, warehouse.Quote(v), i))
+	}
+	return fmt.Sprintf("(SELECT %s FROM %s AS t) AS %s", strings.Join(cols, ", "), ref.Quoted(), alias)
+}
+
+// changedCond holds for a key on both sides whose row hash differs.
+func changedCond(keys []string) string {
+	first := warehouse.Quote(keys[0])
+	return fmt.Sprintf(`b.%[1]s IS NOT NULL AND h.%[1]s IS NOT NULL AND b."_af_hash" <> h."_af_hash"`, first)
+}
+
+// compareSQL joins both sides' narrow forms on the key: a row only in head is
+// added, only in base removed, in both with another hash changed. One count per
+// value column tells how many changed rows differ in it (by the column's hash).
 func compareSQL(_ dialect, base, head warehouse.TableRef, keys, values []string) string {
 	first := warehouse.Quote(keys[0])
-	sides := func(alias string, ref warehouse.TableRef) string {
-		cols := append(quoteAll("", keys), quoteAll("", values)...)
-		return fmt.Sprintf("(SELECT %s, %s AS %s FROM %s) AS %s", strings.Join(cols, ", "), hashOf(alias+"0", values),
-			warehouse.Quote("_af_hash"), ref.Quoted()+" AS "+alias+"0", alias)
-	}
-	changed := fmt.Sprintf(`b.%[1]s IS NOT NULL AND h.%[1]s IS NOT NULL AND b."_af_hash" <> h."_af_hash"`, first)
+	changed := changedCond(keys)
 	exprs := []string{
 		fmt.Sprintf("COUNT_IF(b.%s IS NULL)", first),
 		fmt.Sprintf("COUNT_IF(h.%s IS NULL)", first),
 		"COUNT_IF(" + changed + ")",
 	}
-	for _, v := range values {
-		q := warehouse.Quote(v)
-		exprs = append(exprs, fmt.Sprintf("COUNT_IF(%s AND b.%s IS DISTINCT FROM h.%s)", changed, q, q))
+	for i := range values {
+		exprs = append(exprs, fmt.Sprintf(`COUNT_IF(%s AND b."_af_h%d" <> h."_af_h%d")`, changed, i, i))
 	}
-	return fmt.Sprintf("SELECT %s FROM %s FULL OUTER JOIN %s ON %s", strings.Join(exprs, ", "), sides("b", base), sides("h", head),
-		joinOn(keys))
+	return fmt.Sprintf("SELECT %s FROM %s FULL OUTER JOIN %s ON %s", strings.Join(exprs, ", "),
+		narrow(base, "b", keys, values), narrow(head, "h", keys, values), joinOn(keys))
 }
 
-// onlyInSQL selects rows of from whose key other lacks, first keys first.
+// onlyInSQL selects rows of from whose key other lacks, first keys first. The
+// anti-join reads only the key columns; the rows are fetched for the few keys.
 func onlyInSQL(from, other warehouse.TableRef, keys, values []string, limit int) string {
 	cols := append(quoteAll("h.", keys), quoteAll("h.", values)...)
-	return fmt.Sprintf("SELECT %s FROM %s AS h WHERE NOT EXISTS (SELECT 1 FROM %s AS b WHERE %s) ORDER BY %s LIMIT %d",
-		strings.Join(cols, ", "), from.Quoted(), other.Quoted(), joinOn(keys), strings.Join(quoteAll("h.", keys), ", "), limit)
+	k := strings.Join(quoteAll("h.", keys), ", ")
+	missing := fmt.Sprintf("SELECT %s FROM %s AS h WHERE NOT EXISTS (SELECT 1 FROM %s AS b WHERE %s) ORDER BY %s LIMIT %d",
+		k, from.Quoted(), other.Quoted(), joinOn(keys), k, limit)
+	return fmt.Sprintf("SELECT %s FROM %s AS h WHERE (%s) IN (%s) ORDER BY %s", strings.Join(cols, ", "), from.Quoted(), k, missing, k)
 }
 
-// changedSQL selects changed rows: key, then each value column's base and head.
+// changedSQL selects changed rows: key, then each value column's base and
+// head. The changed keys come from the narrow join; only their rows are read.
 func changedSQL(_ dialect, base, head warehouse.TableRef, keys, values []string, limit int) string {
 	cols := quoteAll("b.", keys)
 	for _, v := range values {
 		q := warehouse.Quote(v)
 		cols = append(cols, "b."+q, "h."+q)
 	}
-	return fmt.Sprintf("SELECT %s FROM %s AS b JOIN %s AS h ON %s WHERE %s <> %s ORDER BY %s LIMIT %d",
-		strings.Join(cols, ", "), base.Quoted(), head.Quoted(), joinOn(keys), hashOf("b", values), hashOf("h", values),
-		strings.Join(quoteAll("b.", keys), ", "), limit)
+	bk := strings.Join(quoteAll("b.", keys), ", ")
+	firstKeys := fmt.Sprintf("SELECT %s FROM %s JOIN %s ON %s WHERE %s ORDER BY %s LIMIT %d", bk,
+		narrow(base, "b", keys, values), narrow(head, "h", keys, values), joinOn(keys), changedCond(keys), bk, limit)
+	return fmt.Sprintf("SELECT %s FROM %s AS b JOIN %s AS h ON %s WHERE (%s) IN (%s) ORDER BY %s",
+		strings.Join(cols, ", "), base.Quoted(), head.Quoted(), joinOn(keys), bk, firstKeys, bk)
 }
 
 // text renders a scanned value as text; NULL stays invalid.
