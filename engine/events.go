@@ -61,6 +61,11 @@ func (s LogSink) Emit(e Event) {
 		ev = s.Logger.Error()
 	case EventStepRetry, EventStepSkipped, EventStepCanceled, EventRunCanceled:
 		ev = s.Logger.Warn()
+	case EventCheckEvaluation:
+		ev = s.Logger.Info()
+		if e.Check != nil && !e.Check.Passed {
+			ev = s.Logger.Warn()
+		}
 	default:
 		ev = s.Logger.Info()
 	}

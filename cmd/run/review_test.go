@@ -173,6 +173,31 @@ func review(t *testing.T, p *project) {
 	if !strings.Contains(r.stdout, "checks: 3 passed, 0 failed") {
 		t.Errorf("run check:\n%s", r.stdout)
 	}
+	for _, bad := range [][]string{{"--base", `PRODUCTION"; DROP`}, {"--head", "x-y"}, {"--format", "html"}, {"--samples", "1000"}} {
+		if r := p.run(branch("42"), append([]string{"diff"}, bad...)...); r.code != 2 {
+			t.Errorf("diff %v: exit %d %s", bad, r.code, lastLines(r.stderr, 1))
+		}
+	}
+}
+
+// A blocking check that fails, found by run check on a table someone broke:
+// exit 1, the check named, and its failing rows recorded for run show.
+func TestFailingCheckIsRecorded(t *testing.T) {
+	p := newProject(t)
+	p.must(nil, "assets", "--set", "items.base_item_id=50")
+	p.exec("PRODUCTION", `INSERT INTO "PRODUCTION"."HACKER_NEWS"."ITEMS" SELECT * FROM "PRODUCTION"."HACKER_NEWS"."ITEMS" ORDER BY id LIMIT 2`)
+	r := p.run(nil, "check")
+	if r.code != 1 || !strings.Contains(r.stdout, "check unique_id of asset items failed: 2 failing rows") ||
+		!strings.Contains(r.stdout, "checks: 10 passed, 1 failed: items:unique_id (ERROR, 2 rows)") {
+		t.Fatalf("exit %d\n%s", r.code, r.stdout)
+	}
+	show := p.must(nil, "show", p.lastRun().ID)
+	if !strings.Contains(show.stdout, "items:unique_id") || !strings.Contains(show.stdout, "FAILED (blocking)") {
+		t.Errorf("run show:\n%s", show.stdout)
+	}
+	if list := p.must(nil, "list"); !strings.Contains(list.stdout, "2/3 passed, failed: unique_id(ERROR)") {
+		t.Errorf("run list:\n%s", list.stdout)
+	}
 }
 
 // run diff --post-github keeps one comment per pull request: created on the
