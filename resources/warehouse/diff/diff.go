@@ -156,6 +156,11 @@ func Compare(ctx context.Context, w warehouse.Warehouse, base, head warehouse.Ta
 	}
 	t.checkedColumns = values
 	if err := c.compareRows(ctx, keys, values); err != nil {
+		var ke *keyError
+		if errors.As(err, &ke) {
+			t.KeyNote = ke.note
+			return t, nil
+		}
 		return nil, err
 	}
 	t.Compared = true
@@ -239,6 +244,8 @@ type comparison struct {
 	base, head warehouse.TableRef
 	t          *Table
 	samples    int
+	picked     bool     // compareRows picked the sample keys
+	sampleKeys [3][]any // added, removed, changed
 }
 
 func (c *comparison) databases() []string {
@@ -305,13 +312,15 @@ func (c *comparison) count(ctx context.Context, ref warehouse.TableRef) (int64, 
 	return parseCount(rows[0][0])
 }
 
-// duplicates returns a note when a side holds a key more than once or a null
-// key, in which case rows cannot be matched one to one.
+// duplicates returns a note when base holds a key more than once or a null
+// key, in which case rows cannot be matched one to one. Base unique bounds the
+// join to the rows of both sides; head's duplicates and null keys are found by
+// compareRows from the join itself, which saves a scan.
 func (c *comparison) duplicates(ctx context.Context, keys []string) (string, error) {
 	for _, side := range []struct {
 		name string
 		ref  warehouse.TableRef
-	}{{"base", c.base}, {"head", c.head}} {
+	}{{"base", c.base}} {
 		rows, _, err := c.query(ctx, duplicatesSQL(side.ref, keys))
 		if err != nil {
 			return "", fmt.Errorf("diff: key of %s: %w", side.ref, err)
@@ -331,21 +340,37 @@ func (c *comparison) duplicates(ctx context.Context, keys []string) (string, err
 // compareRows counts added, removed and changed rows and changed values per
 // column in one query.
 func (c *comparison) compareRows(ctx context.Context, keys, values []string) error {
-	rows, _, err := c.query(ctx, compareSQL(c.d, c.base, c.head, keys, values))
+	rows, _, err := c.query(ctx, compareSQL(c.d, c.base, c.head, keys, values, c.samples))
 	if err != nil {
 		return fmt.Errorf("diff: compare %s with %s: %w", c.base, c.head, err)
 	}
 	r := rows[0]
-	n := make([]int64, len(r))
-	for i := range r {
+	counts := 5 + len(values)
+	n := make([]int64, counts)
+	for i := range n {
 		if n[i], err = parseCount(r[i]); err != nil {
 			return err
 		}
 	}
+	if len(r) == counts+3 {
+		c.picked = true
+		for k := range c.sampleKeys {
+			if c.sampleKeys[k], err = keyList(r[counts+k]); err != nil {
+				return err
+			}
+		}
+	}
+	k := strings.Join(keys, ", ")
+	switch {
+	case n[4] > 0:
+		return &keyError{fmt.Sprintf("key %s is null in %d rows of head (%s): rows cannot be matched by key", k, n[4], c.head)}
+	case n[3] > c.t.BaseRows: // a base row met more than one head row
+		return &keyError{fmt.Sprintf("key %s is not unique in head (%s): rows cannot be matched by key", k, c.head)}
+	}
 	c.t.RowsAdded, c.t.RowsRemoved, c.t.RowsChanged = n[0], n[1], n[2]
 	for i, v := range values {
-		if n[3+i] > 0 {
-			c.t.ChangedValues = append(c.t.ChangedValues, ColumnCount{Column: v, Count: n[3+i]})
+		if n[5+i] > 0 {
+			c.t.ChangedValues = append(c.t.ChangedValues, ColumnCount{Column: v, Count: n[5+i]})
 		}
 	}
 	return nil
@@ -356,8 +381,16 @@ func (c *comparison) sample(ctx context.Context, keys, values []string) error {
 	for _, side := range []struct {
 		from, other warehouse.TableRef
 		into        *[]Row
-	}{{c.head, c.base, &c.t.SampleAdded}, {c.base, c.head, &c.t.SampleRemoved}} {
-		rows, cols, err := c.query(ctx, onlyInSQL(side.from, side.other, keys, values, c.samples))
+		picked      []any
+	}{{c.head, c.base, &c.t.SampleAdded, c.sampleKeys[0]}, {c.base, c.head, &c.t.SampleRemoved, c.sampleKeys[1]}} {
+		stmt, args := onlyInSQL(side.from, side.other, keys, values, c.samples), []any(nil)
+		if c.picked {
+			if len(side.picked) == 0 {
+				continue
+			}
+			stmt, args = rowsByKeySQL(side.from, keys, values, len(side.picked)), side.picked
+		}
+		rows, cols, err := c.query(ctx, stmt, args...)
 		if err != nil {
 			return fmt.Errorf("diff: sample rows of %s: %w", side.from, err)
 		}
@@ -372,7 +405,14 @@ func (c *comparison) sample(ctx context.Context, keys, values []string) error {
 	if c.t.RowsChanged == 0 {
 		return nil
 	}
-	rows, _, err := c.query(ctx, changedSQL(c.d, c.base, c.head, keys, values, c.samples))
+	stmt, args := changedSQL(c.d, c.base, c.head, keys, values, c.samples), []any(nil)
+	if c.picked {
+		if args = c.sampleKeys[2]; len(args) == 0 {
+			return nil
+		}
+		stmt = changedByKeySQL(c.base, c.head, keys, values, len(args))
+	}
+	rows, _, err := c.query(ctx, stmt, args...)
 	if err != nil {
 		return fmt.Errorf("diff: sample changed rows: %w", err)
 	}
@@ -388,6 +428,11 @@ func (c *comparison) sample(ctx context.Context, keys, values []string) error {
 	}
 	return nil
 }
+
+// keyError is a key that cannot match rows one to one, found by the join.
+type keyError struct{ note string }
+
+func (e *keyError) Error() string { return e.note }
 
 // isMissingDatabase tells a database that does not exist, which makes every
 // table in it missing rather than the diff failing.

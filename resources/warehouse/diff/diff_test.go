@@ -3,6 +3,7 @@ package diff_test
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -175,10 +176,22 @@ func TestNoKeyAndDuplicateKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Compared || d.KeyNote == "" {
+	if d.Compared || !strings.Contains(d.KeyNote, "not unique in head") {
 		t.Fatalf("duplicate key compared: %+v", d)
 	}
 	t.Log(d.KeyNote)
+	// base unique, head repeats a key or has a null one: found from the join
+	d, err = diff.Compare(context.Background(), w, head, base, diff.Options{Key: []string{"id"}})
+	if err != nil || d.Compared || !strings.Contains(d.KeyNote, "not unique in base") {
+		t.Fatalf("duplicate in base: %v %+v", err, d)
+	}
+	nulls := head
+	nulls.Table = "NULLS"
+	write(t, w, nulls, itemCols, append(items(1, 5), []any{nil, "story", "x", int64(1), nil}))
+	d, err = diff.Compare(context.Background(), w, base, nulls, diff.Options{Key: []string{"id"}})
+	if err != nil || d.Compared || !strings.Contains(d.KeyNote, "null in 1 rows of head") {
+		t.Fatalf("null key in head: %v %+v", err, d)
+	}
 	missing := head
 	missing.Table = "NOPE"
 	d, err = diff.Compare(context.Background(), w, base, missing, diff.Options{Key: []string{"id"}})

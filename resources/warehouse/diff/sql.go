@@ -89,16 +89,29 @@ func changedCond(keys []string) string {
 // compareSQL joins both sides' narrow forms on the key: a row only in head is
 // added, only in base removed, in both with another hash changed. One count per
 // value column tells how many changed rows differ in it (by the column's hash).
-func compareSQL(_ dialect, base, head warehouse.TableRef, keys, values []string) string {
+//
+// With one key column and samples wanted, it also picks the first keys of each
+// kind (MIN_BY with a count, in both dialects), so samples are then read by key
+// instead of joining the tables again.
+func compareSQL(_ dialect, base, head warehouse.TableRef, keys, values []string, samples int) string {
 	first := warehouse.Quote(keys[0])
 	changed := changedCond(keys)
 	exprs := []string{
 		fmt.Sprintf("COUNT_IF(b.%s IS NULL)", first),
 		fmt.Sprintf("COUNT_IF(h.%s IS NULL)", first),
 		"COUNT_IF(" + changed + ")",
+		fmt.Sprintf("COUNT_IF(b.%s IS NOT NULL)", first),                    // base's rows in the join: more than base has means head repeats a key
+		fmt.Sprintf("COUNT_IF(b.%[1]s IS NULL AND h.%[1]s IS NULL)", first), // head rows with a null key
 	}
 	for i := range values {
 		exprs = append(exprs, fmt.Sprintf(`COUNT_IF(%s AND b."_af_h%d" <> h."_af_h%d")`, changed, i, i))
+	}
+	if len(keys) == 1 && samples > 0 {
+		pick := func(cond, side string) string {
+			e := fmt.Sprintf("CASE WHEN %s THEN %s.%s END", cond, side, first)
+			return fmt.Sprintf("MIN_BY(%s, %s, %d)", e, e, samples)
+		}
+		exprs = append(exprs, pick("b."+first+" IS NULL", "h"), pick("h."+first+" IS NULL", "b"), pick(changed, "b"))
 	}
 	return fmt.Sprintf("SELECT %s FROM %s FULL OUTER JOIN %s ON %s", strings.Join(exprs, ", "),
 		narrow(base, "b", keys, values), narrow(head, "h", keys, values), joinOn(keys))
@@ -127,6 +140,58 @@ func changedSQL(_ dialect, base, head warehouse.TableRef, keys, values []string,
 		narrow(base, "b", keys, values), narrow(head, "h", keys, values), joinOn(keys), changedCond(keys), bk, limit)
 	return fmt.Sprintf("SELECT %s FROM %s AS b JOIN %s AS h ON %s WHERE (%s) IN (%s) ORDER BY %s",
 		strings.Join(cols, ", "), base.Quoted(), head.Quoted(), joinOn(keys), bk, firstKeys, bk)
+}
+
+// inKeys is "(?, ?, ...)" for n keys.
+func inKeys(n int) string { return "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")" }
+
+// rowsByKeySQL reads the rows of from with the n given values of its one key.
+func rowsByKeySQL(from warehouse.TableRef, keys, values []string, n int) string {
+	cols := append(quoteAll("h.", keys), quoteAll("h.", values)...)
+	k := "h." + warehouse.Quote(keys[0])
+	return fmt.Sprintf("SELECT %s FROM %s AS h WHERE %s IN %s ORDER BY %s", strings.Join(cols, ", "), from.Quoted(), k, inKeys(n), k)
+}
+
+// changedByKeySQL reads both sides of the changed rows with the n given keys.
+func changedByKeySQL(base, head warehouse.TableRef, keys, values []string, n int) string {
+	cols := quoteAll("b.", keys)
+	for _, v := range values {
+		q := warehouse.Quote(v)
+		cols = append(cols, "b."+q, "h."+q)
+	}
+	k := "b." + warehouse.Quote(keys[0])
+	return fmt.Sprintf("SELECT %s FROM %s AS b JOIN %s AS h ON %s WHERE %s IN %s ORDER BY %s",
+		strings.Join(cols, ", "), base.Quoted(), head.Quoted(), joinOn(keys), k, inKeys(n), k)
+}
+
+// keyList reads the keys MIN_BY picked, returned as a JSON array in both
+// dialects (DuckDB's list is rendered as JSON by text): numbers as int64 where
+// they are integers, else text.
+func keyList(v sql.NullString) ([]any, error) {
+	if !v.Valid || v.String == "" {
+		return nil, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(v.String))
+	dec.UseNumber()
+	var raw []any
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("diff: sample keys %.40q: %w", v.String, err)
+	}
+	out := make([]any, 0, len(raw))
+	for _, k := range raw {
+		switch x := k.(type) {
+		case json.Number:
+			if n, err := x.Int64(); err == nil {
+				out = append(out, n)
+			} else {
+				out = append(out, x.String())
+			}
+		case nil:
+		default:
+			out = append(out, fmt.Sprint(x))
+		}
+	}
+	return out, nil
 }
 
 // text renders a scanned value as text; NULL stays invalid.
