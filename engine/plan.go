@@ -194,6 +194,9 @@ func (c *Catalog) PlanJobNodes(name string, nodes []string, rc RunConfig) (*Plan
 	}
 	keep := map[int]bool{}
 	for _, n := range nodes {
+		if asset, _, isCheck := SplitCheckNode(n); isCheck && cj.ops == nil {
+			n = asset // a check runs again with its asset
+		}
 		i, ok := d.index[n]
 		if !ok {
 			return nil, Usagef("step %s no longer exists in job %s: the definitions changed since that run", n, name)

@@ -200,6 +200,30 @@ func TestFailingCheckIsRecorded(t *testing.T) {
 	}
 }
 
+// An asset whose upstream was materialized after it is stale; config that
+// differs from PRODUCTION's last materialization makes an asset changed.
+func TestStaleAndChangedMarks(t *testing.T) {
+	p := newProject(t)
+	p.must(nil, "assets", "--set", "items.base_item_id=50")
+	p.must(nil, "assets", "--select", "items", "--set", "items.base_item_id=50")
+	r := p.must(nil, "graph", "--status", "--format", "json")
+	var v engine.GraphView
+	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range v.Assets {
+		// items: its default config (1000) differs from the 50 PRODUCTION has; the
+		// others have no config, so only their upstream's newer table marks them.
+		isItems := a.Name == "items"
+		if a.Status == nil || (len(a.Status.StaleBy) > 0) == isItems || a.Status.Changed != isItems {
+			t.Errorf("%s: status %+v", a.Name, a.Status)
+		}
+	}
+	if list := p.must(nil, "list"); !strings.Contains(list.stdout, "stale (items materialized after it)") {
+		t.Errorf("run list:\n%s", list.stdout)
+	}
+}
+
 // run diff --post-github keeps one comment per pull request: created on the
 // first push, edited on the next.
 func TestDiffPostsOneCommentPerPullRequest(t *testing.T) {
