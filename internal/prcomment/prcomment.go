@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // MaxBody is the longest body posted; GitHub refuses more than 65,536
@@ -52,7 +53,11 @@ func Upsert(ctx context.Context, t Target, hc *http.Client, marker, body string)
 		return Outcome{}, fmt.Errorf("post comment: the body must contain the marker %q, or the next post could not find it", marker)
 	}
 	if len(body) > MaxBody {
-		body = body[:MaxBody] + "\n\n… (cut: the report is longer than a comment may be; run `run diff` for all of it)\n"
+		cut := MaxBody
+		for cut > 0 && !utf8.RuneStart(body[cut]) { // never split a character
+			cut--
+		}
+		body = body[:cut] + "\n\n… (cut: the report is longer than a comment may be; run `run diff` for all of it)\n"
 	}
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/assetflow/assetflow/internal/prcomment"
 )
@@ -192,5 +193,23 @@ func TestBadSettingsAreRefused(t *testing.T) {
 	gh := &prcomment.GitHub{API: "http://127.0.0.1:1", Repo: "a/b", Number: "1", Token: "t"}
 	if _, err := prcomment.Upsert(ctx(t), gh, nil, marker, "no marker here"); err == nil {
 		t.Error("a body without the marker was posted")
+	}
+}
+
+// A report longer than a comment may be is cut on a character boundary, with
+// the marker kept, so the next push still finds the comment.
+func TestLongBodyIsCut(t *testing.T) {
+	f := &fakeForge{authKey: "Authorization", auth: "Bearer t"}
+	srv := httptest.NewServer(f.handler("/repos/a/b/issues/1/comments", "/repos/a/b/issues/1/comments", "/repos/a/b/issues/comments/", "PATCH"))
+	defer srv.Close()
+	gh := &prcomment.GitHub{API: srv.URL, Repo: "a/b", Number: "1", Token: "t"}
+	body := marker + strings.Repeat("é", prcomment.MaxBody)
+	out, err := prcomment.Upsert(ctx(t), gh, srv.Client(), marker, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := f.bodyOf(out.ID)
+	if len(got) > prcomment.MaxBody+200 || !strings.HasPrefix(got, marker) || !utf8.ValidString(got) || !strings.Contains(got, "cut:") {
+		t.Fatalf("posted %d bytes, valid UTF-8 %v", len(got), utf8.ValidString(got))
 	}
 }
