@@ -24,6 +24,9 @@ run diff.
 			if flags.fromFailure != "" {
 				return engine.Usagef("run check has no --from-failure: checks are quick to run again with --select")
 			}
+			if flags.config != "" || len(flags.sets) > 0 {
+				return engine.Usagef("run check takes no --config or --set: checks read the tables as they are")
+			}
 			l, _, err := c.prepare(&flags)
 			if err != nil {
 				return err

@@ -192,6 +192,9 @@ func TestFailingCheckIsRecorded(t *testing.T) {
 		t.Fatalf("exit %d\n%s", r.code, r.stdout)
 	}
 	show := p.must(nil, "show", p.lastRun().ID)
+	if r := p.run(nil, "check", "--set", "items.base_item_id=3"); r.code != 2 {
+		t.Errorf("run check --set: exit %d", r.code)
+	}
 	if !strings.Contains(show.stdout, "items:unique_id") || !strings.Contains(show.stdout, "FAILED (blocking)") {
 		t.Errorf("run show:\n%s", show.stdout)
 	}
