@@ -122,6 +122,21 @@ func TestSelectChangedBuildsChangedAndDownstream(t *testing.T) {
 	if got := changedNow(t, store, v1, nil); got != "b*" {
 		t.Fatalf("going back to b's old version: %q", got)
 	}
+
+	// The hook a SQL asset uses: its version derived from its normalized SQL.
+	// Reformatting changes nothing; a change to the query makes it changed.
+	sqlV := func(q string) *engine.Catalog { return versioned(t, io, engine.NormalizeSQL(q)) }
+	plan, _ = sqlV("SELECT id FROM items WHERE type = 'story'").PlanAssets("*", nil)
+	record(t, store, plan)
+	if got := changedNow(t, store, sqlV("select_ignored"), nil); got != "b*" {
+		t.Fatalf("another query: %q", got)
+	}
+	if got := changedNow(t, store, sqlV("SELECT id\n  FROM items -- stories only\n WHERE type = 'story';"), nil); got != "" {
+		t.Fatalf("a reformatted query counts as changed: %q", got)
+	}
+	if got := changedNow(t, store, sqlV("SELECT id FROM items WHERE type = 'Story'"), nil); got != "b*" {
+		t.Fatalf("a changed literal: %q", got)
+	}
 }
 
 // The whole review on both backends: production materializes, the branch
