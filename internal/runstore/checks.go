@@ -24,8 +24,11 @@ type CheckRecord struct {
 // events table's payload column with materializations; the event type tells
 // which one a row holds.
 func (s *SQLite) LastCheckEvaluations(ctx context.Context, env string) ([]CheckRecord, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT e.run_id, e.time_ns, e.mat FROM events e JOIN runs r ON r.run_id = e.run_id
-		WHERE e.type = 'ASSET_CHECK_EVALUATION' AND (? = '' OR r.env = ?) ORDER BY e.time_ns DESC`, env, env)
+	rows, err := s.db.QueryContext(ctx, `SELECT e.run_id, e.time_ns, e.mat FROM events e
+		JOIN (SELECT ev.node, max(ev.time_ns) AS t FROM events ev JOIN runs r ON r.run_id = ev.run_id
+			WHERE ev.type = 'ASSET_CHECK_EVALUATION' AND (? = '' OR r.env = ?) GROUP BY ev.node) last
+		ON e.node = last.node AND e.time_ns = last.t
+		WHERE e.type = 'ASSET_CHECK_EVALUATION' ORDER BY e.time_ns DESC`, env, env)
 	if err != nil {
 		return nil, fmt.Errorf("run store %s: %w", s.path, err)
 	}
@@ -63,14 +66,17 @@ func (s *SQLite) LastCheckEvaluations(ctx context.Context, env string) ([]CheckR
 // table is in database (its location starts with "DATABASE."), such as the
 // last one in PRODUCTION, whichever environment wrote it.
 func (s *SQLite) LastMaterializationsIn(ctx context.Context, database string) (map[string]Materialization, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT node, run_id, time_ns, mat FROM events
-		WHERE type = 'ASSET_MATERIALIZATION' ORDER BY time_ns DESC`)
+	prefix := strings.ToUpper(database) + "."
+	rows, err := s.db.QueryContext(ctx, `SELECT e.node, e.run_id, e.time_ns, e.mat FROM events e
+		JOIN (SELECT node, max(time_ns) AS t FROM events WHERE type = 'ASSET_MATERIALIZATION'
+			AND substr(upper(json_extract(mat, '$.Location')), 1, ?) = ? GROUP BY node) last
+		ON e.node = last.node AND e.time_ns = last.t
+		WHERE e.type = 'ASSET_MATERIALIZATION' ORDER BY e.time_ns DESC`, len(prefix), prefix)
 	if err != nil {
 		return nil, fmt.Errorf("run store %s: %w", s.path, err)
 	}
 	defer rows.Close()
 	out := map[string]Materialization{}
-	prefix := strings.ToUpper(database) + "."
 	for rows.Next() {
 		var m Materialization
 		var t int64
