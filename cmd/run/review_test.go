@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -297,5 +299,29 @@ func TestDiffPostsOneCommentPerPullRequest(t *testing.T) {
 	if r := p.run(append(branch("42"), "GITHUB_REPOSITORY=acme/hn"), "diff", "--format", "markdown", "--post-github"); r.code != 2 ||
 		!strings.Contains(r.stderr, "GITHUB_TOKEN is not set") {
 		t.Fatalf("without a token: exit %d %s", r.code, lastLines(r.stderr, 2))
+	}
+}
+
+// A blocking check stops what is downstream, through the real binary on both
+// backends: a snapshot whose items are all deleted gives an empty items table,
+// its row_count check (ERROR) fails, and comments and stories are skipped.
+func TestBlockingCheckStopsDownstream(t *testing.T) {
+	for name, newP := range map[string]func(*testing.T) *project{"duckdb": newProject, "snowflake": newSnowflakeProject} {
+		t.Run(name, func(t *testing.T) {
+			p := newP(t)
+			snap := filepath.Join(p.dir, "deleted.jsonl")
+			if err := os.WriteFile(snap, []byte(`{"id":1,"deleted":true,"time":1160418184}`+"\n"+`{"id":2,"deleted":true,"time":1160418185}`+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := p.run([]string{"ASSETFLOW_HN_SNAPSHOT=" + snap}, "assets")
+			if r.code != 1 || !strings.Contains(r.stdout, "check row_count of asset items failed: 1 failing rows") ||
+				!regexp.MustCompile(`(?m)^comments +SKIPPED`).MatchString(r.stdout) || !regexp.MustCompile(`(?m)^stories +SKIPPED`).MatchString(r.stdout) {
+				t.Fatalf("exit %d\n%s", r.code, r.stdout)
+			}
+			run := p.lastRun()
+			if !strings.Contains(run.Error, "row_count") {
+				t.Errorf("the run's error does not name the check: %q", run.Error)
+			}
+		})
 	}
 }
