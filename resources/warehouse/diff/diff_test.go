@@ -82,11 +82,12 @@ func TestRowsAddedRemovedChanged(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			w := open(t)
 			write(t, w, base, itemCols, items(1, 20))
-			rows := items(3, 23)                   // 1 and 2 removed, 21..23 added
-			rows[2][2] = "a new title"             // id 5: title changed
-			rows[3][3] = int64(-1)                 // id 6: score changed
-			rows[4][2], rows[4][3] = nil, int64(0) // id 7: title to null and score changed
-			rows[5][4] = []int64{1, 2}             // id 8: kids changed
+			rows := items(3, 23)                    // 1 and 2 removed, 21..23 added
+			rows[2][2] = "a new title"              // id 5: title changed
+			rows[3][3] = int64(-1)                  // id 6: score changed
+			rows[4][2], rows[4][3] = nil, int64(0)  // id 7: title to null and score changed
+			rows[5][4] = []int64{1, 2}              // id 8: kids changed
+			rows[18][2] = "line\nbreak \x1b[31mred" // id 21, added: shown without control characters
 			write(t, w, head, itemCols, rows)
 
 			d, err := diff.Compare(context.Background(), w, base, head, diff.Options{Key: []string{"id"}, Samples: 2})
@@ -103,7 +104,8 @@ func TestRowsAddedRemovedChanged(t *testing.T) {
 			if !reflect.DeepEqual(d.ChangedValues, want) {
 				t.Fatalf("changed values %+v, want %+v", d.ChangedValues, want)
 			}
-			if len(d.SampleAdded) != 2 || d.SampleAdded[0].Key[0] != "21" || d.SampleAdded[1].Key[0] != "22" {
+			if len(d.SampleAdded) != 2 || d.SampleAdded[0].Key[0] != "21" || d.SampleAdded[1].Key[0] != "22" ||
+				d.SampleAdded[0].Values["title"] != "line break  [31mred" {
 				t.Fatalf("added sample %+v", d.SampleAdded)
 			}
 			if len(d.SampleRemoved) != 2 || d.SampleRemoved[0].Key[0] != "1" || d.SampleRemoved[0].Values["title"] != "title b" {

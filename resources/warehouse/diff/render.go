@@ -92,7 +92,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			rowsOf(t.HeadExists, t.HeadRows), added, removed, changed, mdEscape(t.schemaSummary()))
 	}
 	for _, t := range r.Tables {
-		if !t.Changed() {
+		samples := len(t.SampleAdded) + len(t.SampleRemoved) + len(t.SampleChanged)
+		if !t.Changed() || len(t.lines())+samples == 0 {
 			continue
 		}
 		fmt.Fprintf(&b, "\n<details><summary><code>%s</code>: %s</summary>\n\n", t.name(), mdEscape(t.verdict()))

@@ -227,10 +227,17 @@ func parseCount(v sql.NullString) (int64, error) {
 	return n, nil
 }
 
-// shown renders values for display: NULL as null, long text cut.
+// shown renders values for display: NULL as null, control characters (line
+// breaks, terminal escapes) as spaces, long text cut.
 func shown(vals []sql.NullString) []string {
 	out := make([]string, len(vals))
 	for i, v := range vals {
+		v.String = strings.Map(func(r rune) rune {
+			if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+				return ' '
+			}
+			return r
+		}, v.String)
 		switch {
 		case !v.Valid:
 			out[i] = "null"
