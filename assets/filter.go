@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/scalar"
 
 	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/resources/warehouse"
 	"github.com/assetflow/assetflow/sqlasset"
 )
 
@@ -33,8 +34,10 @@ func FilterSQL(itemType string) string {
 }
 
 // ofType returns the asset made of the items of one type, computed in Go by
-// default and inside the warehouse with config engine: sql.
-func ofType(name, itemType, description string) engine.Asset {
+// default and inside the warehouse with config engine: sql. Its checks: every
+// row is of that type, there is at least one row, and required holds the
+// asset's own not-null check (a comment's parent, a story's title).
+func ofType(name, itemType, version string, required engine.Check, description string) engine.Asset {
 	query, err := sqlasset.Parse(name, FilterSQL(itemType))
 	if err != nil {
 		panic(err) // constant SQL: the package's tests parse it
@@ -44,7 +47,15 @@ func ofType(name, itemType, description string) engine.Asset {
 		Description: description,
 		Group:       Group,
 		Deps:        query.Refs(),
-		Config:      engine.ConfigOf(FilterConfig{Engine: "go"}),
+		Key:         []string{"id"},
+		CodeVersion: version,
+		Checks: []engine.Check{
+			warehouse.AcceptedValues(engine.SeverityError, "type", itemType),
+			warehouse.NotNull(engine.SeverityError, "type"),
+			required,
+			warehouse.RowCountBetween(engine.SeverityError, 1, -1),
+		},
+		Config: engine.ConfigOf(FilterConfig{Engine: "go"}),
 		Plan: func(ctx *engine.Context) ([]string, error) {
 			cfg, err := engine.Config[FilterConfig](ctx)
 			if err != nil || cfg.Engine != "sql" {
@@ -71,12 +82,14 @@ func ofType(name, itemType, description string) engine.Asset {
 
 // Comments is the items whose type is comment.
 func Comments() engine.Asset {
-	return ofType("comments", "comment", "the comments among items")
+	return ofType("comments", "comment", CommentsVersion, warehouse.NotNull(engine.SeverityError, "parent"), "the comments among items")
 }
 
-// Stories is the items whose type is story.
+// Stories is the items whose type is story. Its title check warns rather than
+// blocks: the API sends dead (flagged) stories without a title, and the
+// bundled snapshot has such stories, as the live API does.
 func Stories() engine.Asset {
-	return ofType("stories", "story", "the stories among items")
+	return ofType("stories", "story", StoriesVersion, warehouse.NotNull(engine.SeverityWarn, "title"), "the stories among items")
 }
 
 // FilterType keeps the rows whose type column equals itemType, batch by batch,

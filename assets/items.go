@@ -7,6 +7,16 @@ import (
 
 	"github.com/assetflow/assetflow/assets/hackernews"
 	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/resources/warehouse"
+)
+
+// Code versions of the Hacker News assets: bump one when its computation
+// changes, so a branch's `run assets --select changed` rebuilds it and what is
+// downstream of it.
+const (
+	ItemsVersion    = "1"
+	CommentsVersion = "1"
+	StoriesVersion  = "1"
 )
 
 // ItemsConfig configures the items asset.
@@ -37,6 +47,13 @@ func Items() engine.Asset {
 		Resources:   []string{HackerNewsKey.Name()},
 		Config:      engine.ConfigOf(ItemsConfig{BaseItemID: 1000}),
 		Retry:       engine.RetryPolicy{MaxAttempts: 2, Delay: 2 * time.Second, Jitter: 0.2},
+		Key:         []string{"id"},
+		CodeVersion: ItemsVersion,
+		Checks: []engine.Check{
+			warehouse.Unique(engine.SeverityError, "id"),
+			warehouse.NotNull(engine.SeverityError, "id"),
+			warehouse.RowCountBetween(engine.SeverityError, 1, -1),
+		},
 		Compute: func(ctx *engine.Context) (any, error) {
 			cfg, err := engine.Config[ItemsConfig](ctx)
 			if err != nil {

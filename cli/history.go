@@ -141,11 +141,12 @@ func (c *cli) showCmd() *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", st.Node, st.Status, durationOrDash(st.Duration), st.Attempts, clip(st.Error, 70))
 			}
 			if len(d.Materialization) > 0 {
-				fmt.Fprintf(tw, "\nMATERIALIZED\tTABLE\tROWS\tAT\t\n")
+				fmt.Fprintf(tw, "\nMATERIALIZED\tTABLE\tROWS\tAT\tCODE VERSION\n")
 				for _, m := range d.Materialization {
-					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t\n", m.Asset, m.Location, m.Rows, m.Time.Local().Format("15:04:05.000"))
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", m.Asset, m.Location, m.Rows, m.Time.Local().Format("15:04:05.000"), dash(m.CodeVersion))
 				}
 			}
+			writeChecks(tw, d.Checks)
 			return tw.Flush()
 		},
 	}

@@ -54,6 +54,9 @@ mermaid (paste into a README), json (a stable schema, documented in README.md).
 					return err
 				}
 				addHistory(&view, c.lastMaterializations(cmd.Context()))
+				if states, err := c.assetStates(cmd.Context(), l, nil); err == nil {
+					addStates(&view, states)
+				}
 			}
 			return graphview.Render(c.stdout, view, format)
 		},
@@ -110,14 +113,17 @@ func (c *cli) listCmd() *cobra.Command {
 			}
 			v := l.catalog.Describe()
 			last := c.lastMaterializations(cmd.Context())
+			states, _ := c.assetStates(cmd.Context(), l, nil)
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "ASSET\tGROUP\tUPSTREAMS\tLAST MATERIALIZED\tDESCRIPTION\n")
+			fmt.Fprintf(tw, "ASSET\tGROUP\tUPSTREAMS\tLAST MATERIALIZED\tSTATE\tCHECKS\tDESCRIPTION\n")
 			for _, a := range v.Assets {
 				when := "never"
 				if m, ok := last[a.Name]; ok {
 					when = fmt.Sprintf("%s (run %s, %d rows)", m.Time.Local().Format("2006-01-02 15:04"), m.RunID, m.Rows)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Name, dash(a.Group), dash(strings.Join(a.Deps, ",")), when, a.Description)
+				st := states[a.Name]
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, dash(a.Group), dash(strings.Join(a.Deps, ",")), when,
+					stateText(st), dash(st.Checks), a.Description)
 			}
 			fmt.Fprintf(tw, "\nJOB\tIN %s?\tENVIRONMENTS\t\tDESCRIPTION\n", strings.ToUpper(l.env.Name))
 			for _, j := range v.Jobs {

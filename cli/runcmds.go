@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -92,12 +93,26 @@ out of the selection are loaded from the warehouse through their I/O manager.
 				if err != nil {
 					return err
 				}
+				var again []string
 				for _, n := range nodes {
+					if asset, _, isCheck := engine.SplitCheckNode(n); isCheck {
+						n = asset // a failed check runs again with its asset
+					}
 					if !l.catalog.HasAsset(n) {
 						return engine.Usagef("step %s of run %s no longer exists: the definitions changed since that run", n, flags.fromFailure)
 					}
+					if !slices.Contains(again, n) {
+						again = append(again, n)
+					}
 				}
-				sel = strings.Join(nodes, ",")
+				sel = strings.Join(again, ",")
+			}
+			sel, none, err := c.resolveChanged(cmd.Context(), l, rc, sel)
+			if err != nil {
+				return err
+			} else if none {
+				c.printf("nothing changed: every asset's code version matches PRODUCTION's last materialization\n")
+				return nil
 			}
 			plan, err := l.catalog.PlanAssets(sel, rc)
 			if err != nil {
@@ -109,7 +124,7 @@ out of the selection are loaded from the warehouse through their I/O manager.
 			return c.execute(cmd.Context(), l, plan, flags, "assets", sel)
 		},
 	}
-	cmd.Flags().StringVar(&selection, "select", "*", "assets to materialize (see the selection syntax above)")
+	cmd.Flags().StringVar(&selection, "select", "*", "assets to materialize (see the selection syntax above); `changed`: those whose code version differs from PRODUCTION's last materialization, and their downstream")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the assets in order and the SQL that SQL assets would run, without connecting")
 	flags.register(cmd)
 	return cmd
@@ -177,12 +192,14 @@ func (c *cli) execute(ctx context.Context, l *loaded, plan *engine.Plan, flags r
 		}
 	}
 	nodeLog := l.log
+	checks := &checkTally{}
 	r := engine.Runner{MaxConcurrency: flags.maxConcurrency, FailFast: flags.failFast, RunID: runID,
-		Events: engine.Sinks{console.Events(l.events), history}, Logger: &nodeLog, Progress: l.progress}
+		Events: engine.Sinks{console.Events(l.events), history, checks}, Logger: &nodeLog, Progress: l.progress}
 	res := r.Run(ctx, plan)
 	// Record the end even if the run was cancelled.
 	recordErr := errors.Join(history.Close(), store.FinishRun(context.WithoutCancel(ctx), res))
 	console.Summary(c.stdout, res)
+	checks.write(c.stdout)
 	if recordErr != nil {
 		l.log.Warn().Err(recordErr).Msg("recording the run in the run store")
 	}

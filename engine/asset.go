@@ -22,6 +22,16 @@ type Asset struct {
 	// such as the SQL a SQL asset runs; `--dry-run` prints it. Optional.
 	Plan    func(ctx *Context) ([]string, error)
 	Compute func(ctx *Context) (any, error)
+	// Key names the columns that identify a row of the asset's table, such as
+	// id; `run diff` matches rows by it. Empty: rows are not matched.
+	Key []string
+	// CodeVersion is the version of the code that computes the asset, set by the
+	// user (or derived, e.g. from a SQL asset's normalized SQL; see
+	// DeriveCodeVersion). Change it when the computation changes: together with
+	// the asset's config it decides what `--select changed` rebuilds.
+	CodeVersion string
+	// Checks run after the asset materializes, in the same run (see Check).
+	Checks []Check
 }
 
 // ioManagerKey returns the resource key that stores this asset.

@@ -47,6 +47,7 @@ func Load(defs Definitions) (*Catalog, error) {
 	for i := range defs.Assets {
 		nodes = append(nodes, assetNode(&defs.Assets[i]))
 	}
+	checkAssetChecks(defs.Assets, errs)
 	if checkNodes(nodes, "asset", c.resources, errs) {
 		c.assets = buildDAG(nodes, "asset graph", errs)
 	}

@@ -37,6 +37,7 @@ type Event struct {
 	Stack           string
 	Message         string
 	Materialization *Materialization
+	Check           *CheckEvaluation // EventCheckEvaluation only
 }
 
 // EventSink receives a run's events. Emit is called from several goroutines at
@@ -60,6 +61,11 @@ func (s LogSink) Emit(e Event) {
 		ev = s.Logger.Error()
 	case EventStepRetry, EventStepSkipped, EventStepCanceled, EventRunCanceled:
 		ev = s.Logger.Warn()
+	case EventCheckEvaluation:
+		ev = s.Logger.Info()
+		if e.Check != nil && !e.Check.Passed {
+			ev = s.Logger.Warn()
+		}
 	default:
 		ev = s.Logger.Info()
 	}
@@ -87,6 +93,10 @@ func (s LogSink) Emit(e Event) {
 		if len(m.Metadata) > 0 {
 			ev = ev.Interface("metadata", m.Metadata)
 		}
+	}
+	if c := e.Check; c != nil {
+		ev = ev.Str("asset", c.Asset).Str("check", c.Check).Str("severity", string(c.Severity)).
+			Bool("passed", c.Passed).Int64("failing_rows", c.FailingRows)
 	}
 	if e.Message == "" {
 		ev.Msg(string(e.Type))

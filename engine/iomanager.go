@@ -20,6 +20,9 @@ type Materialization struct {
 	Rows     int64          // row count, -1 when unknown
 	Columns  []string       // column names, if tabular
 	Metadata map[string]any // anything else the asset or I/O manager reports
+	// CodeVersion is the asset's code version when it was computed (see
+	// DeriveCodeVersion); "" when the asset has none.
+	CodeVersion string `json:",omitempty"`
 }
 
 // ComputedByIOManager is implemented by an asset value that is an instruction

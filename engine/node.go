@@ -25,6 +25,9 @@ type node struct {
 	timeout     time.Duration
 	compute     func(*Context) (any, error)
 	plan        func(*Context) ([]string, error)
+	codeVersion string   // assets: the user-set (or derived) code version
+	checks      []Check  // assets: their checks
+	key         []string // assets: the columns that identify a row
 }
 
 // input connects a node to one upstream.
@@ -46,7 +49,7 @@ func (n *node) deps() []string {
 func assetNode(a *Asset) *node {
 	n := &node{name: a.Name, kind: KindAsset, description: a.Description, group: a.Group,
 		resources: a.Resources, ioManager: a.ioManagerKey(), config: a.Config, retry: a.Retry,
-		timeout: a.Timeout, compute: a.Compute, plan: a.Plan}
+		timeout: a.Timeout, compute: a.Compute, plan: a.Plan, codeVersion: a.CodeVersion, checks: a.Checks, key: a.Key}
 	for _, d := range a.Deps {
 		n.ins = append(n.ins, input{name: d, from: d})
 	}

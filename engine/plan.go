@@ -20,6 +20,7 @@ type planNode struct {
 	nUp      int // upstreams inside the plan
 	inputs   []planInput
 	config   any
+	version  string // assets: the code version the materialization records
 }
 
 // planInput feeds one input: from a node of this plan (upstream >= 0) or, for an
@@ -121,6 +122,7 @@ func (c *Catalog) plan(name string, d *dag, positions []int, rc RunConfig) (*Pla
 	if err := errs.orNil(); err != nil {
 		return nil, err
 	}
+	p.finish()
 	return p, nil
 }
 
@@ -204,6 +206,9 @@ func (c *Catalog) PlanJobNodes(name string, nodes []string, rc RunConfig) (*Plan
 	}
 	keep := map[int]bool{}
 	for _, n := range nodes {
+		if asset, _, isCheck := SplitCheckNode(n); isCheck && cj.ops == nil {
+			n = asset // a check runs again with its asset
+		}
 		i, ok := d.index[n]
 		if !ok {
 			return nil, Usagef("step %s no longer exists in job %s: the definitions changed since that run", n, name)

@@ -344,6 +344,7 @@ func (rn *run) store(nc *Context, pn *planNode, value any) (*Materialization, er
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", pn.name, err)
 	}
+	m.CodeVersion = pn.version
 	nc.mu.Lock()
 	if len(nc.metadata) > 0 && m.Metadata == nil {
 		m.Metadata = make(map[string]any, len(nc.metadata))

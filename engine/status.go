@@ -13,6 +13,13 @@ type AssetStatus struct {
 	Rows           int64     `json:"rows"`
 	MaterializedAt time.Time `json:"materialized_at,omitzero"`
 	LastRunID      string    `json:"last_run_id,omitempty"` // the run that wrote it, from the run store
+	// Changed: its code version differs from the one last materialized in
+	// PRODUCTION, so `--select changed` would rebuild it.
+	Changed bool `json:"changed,omitempty"`
+	// StaleBy lists the upstreams materialized after it.
+	StaleBy []string `json:"stale_by,omitempty"`
+	// Checks summarizes its checks' latest results, e.g. "3/3 passed".
+	Checks string `json:"checks,omitempty"`
 }
 
 // StatusReporter is implemented by I/O managers that can tell an asset's status

@@ -33,6 +33,13 @@ type Definition struct {
 	IOManager string
 	Retry     engine.RetryPolicy
 	Timeout   time.Duration
+	// Key names the columns that identify a row (run diff matches rows by it).
+	Key []string
+	// Checks run after the table is written, in the same run.
+	Checks []engine.Check
+	// CodeVersion overrides the version derived from the normalized SQL, which
+	// decides what --select changed rebuilds; leave it empty.
+	CodeVersion string
 }
 
 // New returns the SQL asset name, computed by sql.
@@ -65,9 +72,13 @@ func (d Definition) Asset() (engine.Asset, error) {
 	if desc == "" {
 		desc = "SQL asset: " + abbreviate(d.SQL, 60)
 	}
+	version := d.CodeVersion
+	if version == "" {
+		version = engine.NormalizeSQL(d.SQL) // reformatting or comments change nothing
+	}
 	return engine.Asset{
 		Name: d.Name, Description: desc, Group: d.Group, Deps: q.Refs(), IOManager: d.IOManager,
-		Retry: d.Retry, Timeout: d.Timeout,
+		Retry: d.Retry, Timeout: d.Timeout, Key: d.Key, Checks: d.Checks, CodeVersion: version,
 		Plan:    func(ctx *engine.Context) ([]string, error) { return q.Plan(ctx, key) },
 		Compute: func(*engine.Context) (any, error) { return q, nil },
 	}, nil

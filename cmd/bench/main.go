@@ -38,6 +38,7 @@ type sizes struct {
 	cloneRows           []int
 	sqlItems            int
 	sqlRemote           int // items through the Snowflake double
+	diffRows            int
 	startupBinary       string
 }
 
@@ -45,11 +46,11 @@ func run(quick bool, out string) error {
 	s := sizes{runs: 5, dags: []int{100, 1_000, 10_000, 100_000}, fetchItems: 2000, fetchLimits: []int{1, 8, 32, 64, 128},
 		writeRows: 1_000_000, snowflakeRows: 1_000_000,
 		snowflakeThresholds: []int{10_000, 25_000, 50_000, 100_000, 200_000}, cloneRows: []int{10_000, 100_000, 1_000_000},
-		sqlItems: 1_000_000, sqlRemote: 20_000}
+		sqlItems: 1_000_000, sqlRemote: 20_000, diffRows: 1_000_000}
 	if quick {
 		s = sizes{runs: 3, dags: []int{100, 1_000, 10_000}, fetchItems: 256, fetchLimits: []int{8, 64},
 			writeRows: 100_000, snowflakeRows: 20_000,
-			snowflakeThresholds: []int{10_000, 50_000}, cloneRows: []int{10_000, 100_000}, sqlItems: 100_000, sqlRemote: 2_000}
+			snowflakeThresholds: []int{10_000, 50_000}, cloneRows: []int{10_000, 100_000}, sqlItems: 100_000, sqlRemote: 2_000, diffRows: 100_000}
 	}
 	tmp, err := os.MkdirTemp("", "assetflow-bench")
 	if err != nil {
@@ -134,6 +135,13 @@ func run(quick bool, out string) error {
 		return err
 	}
 	scenarios = append(scenarios, sqlAssets)
+
+	step("diff")
+	df, err := bench.Diff(filepath.Join(tmp, "diff"), s.diffRows, s.runs)
+	if err != nil {
+		return err
+	}
+	scenarios = append(scenarios, df)
 
 	step("startup")
 	st, err := bench.Startup(runBinary, s.runs)

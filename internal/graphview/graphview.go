@@ -62,6 +62,9 @@ func Text(w io.Writer, v engine.GraphView) error {
 					if st := statusText(a); st != "" {
 						lines = append(lines, "      "+st)
 					}
+					if m := markText(a); m != "" {
+						lines = append(lines, "      "+m)
+					}
 				}
 			}
 		}
@@ -170,6 +173,26 @@ func statusText(a engine.NodeView) string {
 		s += " by run " + st.LastRunID
 	}
 	return s
+}
+
+// markText says whether an asset is changed or stale and how its checks did,
+// or "" when nothing is known.
+func markText(a engine.NodeView) string {
+	st := a.Status
+	if st == nil {
+		return ""
+	}
+	var parts []string
+	if st.Changed {
+		parts = append(parts, "changed")
+	}
+	if len(st.StaleBy) > 0 {
+		parts = append(parts, "stale ("+strings.Join(st.StaleBy, ",")+" newer)")
+	}
+	if st.Checks != "" {
+		parts = append(parts, "checks "+st.Checks)
+	}
+	return strings.Join(parts, "; ")
 }
 
 func clip(s string, n int) string {

@@ -97,6 +97,10 @@ func (b *batchSink) write(batch []engine.Event) error {
 			j, _ := json.Marshal(e.Materialization)
 			mat = string(j)
 		}
+		if e.Check != nil { // the payload column holds a check evaluation for its event type
+			j, _ := json.Marshal(e.Check)
+			mat = string(j)
+		}
 		if _, err := stmt.ExecContext(ctx, b.runID, b.seq, string(e.Type), e.Node, e.Time.UnixNano(), e.Attempt,
 			int64(e.Duration), e.Error, e.Stack, e.Message, mat); err != nil {
 			return fmt.Errorf("run store %s: record event: %w", b.store.path, err)

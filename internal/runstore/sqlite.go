@@ -284,7 +284,9 @@ func (s *SQLite) Run(ctx context.Context, id string) (*RunDetail, error) {
 		switch {
 		case e.Type == engine.EventMaterialization && e.Materialization != nil:
 			d.Materialization = append(d.Materialization, Materialization{Asset: e.Node, RunID: id, Time: e.Time,
-				Location: e.Materialization.Location, Rows: e.Materialization.Rows})
+				Location: e.Materialization.Location, Rows: e.Materialization.Rows, CodeVersion: e.Materialization.CodeVersion})
+		case e.Type == engine.EventCheckEvaluation && e.Check != nil:
+			d.Checks = append(d.Checks, CheckRecord{CheckEvaluation: *e.Check, RunID: id, Time: e.Time})
 		case st == nil:
 		case e.Type == engine.EventStepStart:
 			st.Status, st.Attempts = "STARTED", 1
@@ -320,7 +322,11 @@ func (s *SQLite) events(ctx context.Context, id string) ([]engine.Event, error) 
 			return nil, err
 		}
 		e.Type, e.Time, e.Duration = engine.EventType(typ), time.Unix(0, t).UTC(), time.Duration(dur)
-		if mat.Valid {
+		switch {
+		case mat.Valid && e.Type == engine.EventCheckEvaluation:
+			e.Check = &engine.CheckEvaluation{}
+			_ = json.Unmarshal([]byte(mat.String), e.Check)
+		case mat.Valid:
 			e.Materialization = &engine.Materialization{}
 			_ = json.Unmarshal([]byte(mat.String), e.Materialization)
 		}

@@ -26,6 +26,12 @@ type Store interface {
 	Run(ctx context.Context, id string) (*RunDetail, error)
 	// LastMaterializations returns each asset's latest materialization.
 	LastMaterializations(ctx context.Context) (map[string]Materialization, error)
+	// LastMaterializationsIn returns each asset's latest materialization into
+	// the given database, with its code version.
+	LastMaterializationsIn(ctx context.Context, database string) (map[string]Materialization, error)
+	// LastCheckEvaluations returns each asset check's latest evaluation in
+	// runs of the environment ("" for any).
+	LastCheckEvaluations(ctx context.Context, env string) ([]CheckRecord, error)
 	// MarkAbandoned marks FAILED the runs still STARTED whose process on this
 	// host is gone, and returns how many.
 	MarkAbandoned(ctx context.Context) (int, error)
@@ -70,6 +76,8 @@ type Materialization struct {
 	Time     time.Time `json:"time"`
 	Location string    `json:"location"`
 	Rows     int64     `json:"rows"`
+	// CodeVersion is the asset's code version in that run; "" when it had none.
+	CodeVersion string `json:"code_version,omitempty"`
 }
 
 // RunDetail is a run with its steps, in plan order, and materializations.
@@ -77,6 +85,7 @@ type RunDetail struct {
 	Run
 	Steps           []Step            `json:"steps"`
 	Materialization []Materialization `json:"materializations"`
+	Checks          []CheckRecord     `json:"checks,omitempty"`
 }
 
 // Rerun returns the nodes a re-execution from failure runs: every node of the

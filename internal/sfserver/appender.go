@@ -6,8 +6,6 @@ import (
 	"errors"
 	"regexp"
 	"strings"
-
-	duckdbdriver "github.com/duckdb/duckdb-go/v2"
 )
 
 // rePlaceholders matches a VALUES group of placeholders only: (?, ?, ...).
@@ -66,7 +64,7 @@ func (s *Server) appenderSink(ctx context.Context, sess *session, parts, cols []
 	ready := make(chan error, 1)
 	go func() {
 		done <- sess.conn.Raw(func(dc any) error {
-			a, err := duckdbdriver.NewAppenderWithColumns(dc.(driver.Conn), parts[0], parts[1], parts[2], cols)
+			a, err := newAppender(dc.(driver.Conn), parts, cols)
 			ready <- err
 			if err != nil {
 				for range rows { // drain

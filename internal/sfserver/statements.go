@@ -160,6 +160,8 @@ func (s *Server) run(ctx context.Context, sess *session, req queryRequest) (*que
 			err = markWritten(ctx, sess.conn, name)
 		}
 		return d, err
+	case reColumnsInfo.MatchString(stmt):
+		return s.columnsInfo(ctx, sess, unquote(reColumnsInfo.FindStringSubmatch(stmt)[1]), req)
 	case reSelect.MatchString(stmt):
 		return s.selectRows(ctx, sess, stmt, req)
 	}
