@@ -116,9 +116,9 @@ func bindWarehouse(env Environment, opt Options) (engine.Resource, error) {
 			}
 			lockWait = d
 		}
-		var readOnly []string
+		var readOnly, writable []string
 		if env.Name == Branch {
-			readOnly = []string{warehouse.Production}
+			readOnly, writable = []string{warehouse.Production}, []string{spec.Database}
 		}
 		return engine.Resource{
 			Description: "embedded DuckDB warehouse, one file per database in " + dir,
@@ -127,7 +127,7 @@ func bindWarehouse(env Environment, opt Options) (engine.Resource, error) {
 				{Name: "read_only", Value: strings.Join(readOnly, ",")}, {Name: "lock_wait", Value: lockWait.String()}},
 			Spec: spec,
 			Open: func(ctx context.Context, _ engine.Deps) (any, error) {
-				w, err := duckdb.Open(ctx, duckdb.Config{Dir: dir, ReadOnly: readOnly, Log: opt.Log, LockWait: lockWait})
+				w, err := duckdb.Open(ctx, duckdb.Config{Dir: dir, ReadOnly: readOnly, Writable: writable, Log: opt.Log, LockWait: lockWait})
 				if err != nil {
 					return nil, err
 				}

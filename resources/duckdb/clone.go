@@ -33,6 +33,9 @@ func (w *Warehouse) CloneDatabase(ctx context.Context, src, dst string) (warehou
 	if w.readOnly[strings.ToUpper(dst)] {
 		return warehouse.CloneInfo{}, fmt.Errorf("clone onto %s: it is read-only here", dst)
 	}
+	if err := w.checkConfinedWrite(dst); err != nil {
+		return warehouse.CloneInfo{}, err
+	}
 	if !fileExists(srcPath) {
 		return warehouse.CloneInfo{}, fmt.Errorf("clone %s: %w", src, ErrNoDatabase)
 	}
@@ -103,7 +106,13 @@ func (w *Warehouse) copyFile(ctx context.Context, name, src, dst string) (wareho
 	if err != nil {
 		return warehouse.CloneInfo{}, err
 	}
-	defer in.Close()
+	if _, open := w.attached[name]; open {
+		// Closing any descriptor of a file drops this process's POSIX locks
+		// on it, DuckDB's included: keep this one until Close.
+		w.held = append(w.held, in)
+	} else {
+		defer in.Close()
+	}
 	if err := w.lockShared(ctx, name, in); err != nil {
 		return warehouse.CloneInfo{}, err
 	}

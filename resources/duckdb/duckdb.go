@@ -31,8 +31,12 @@ const fileExt = ".duckdb"
 
 // Config configures the embedded warehouse.
 type Config struct {
-	Dir      string           // folder of database files; created if missing
-	ReadOnly []string         // databases attached read-only, e.g. PRODUCTION in a branch
+	Dir      string   // folder of database files; created if missing
+	ReadOnly []string // databases attached read-only, e.g. PRODUCTION in a branch
+	// Writable, when set, confines the instance (see confine.go): these are
+	// the only databases it may open for writing, ReadOnly ones are attached
+	// when it opens, and no statement can reach any other file.
+	Writable []string
 	LockWait time.Duration    // how long to wait for a database another process holds
 	Log      zerolog.Logger   // receives clone and lock-wait messages
 	Now      func() time.Time // the clock clone notes are stamped with; time.Now when nil
@@ -46,6 +50,12 @@ type Warehouse struct {
 	mu       sync.Mutex      // guards attached and serialises attach, detach and clone
 	attached map[string]bool // name -> attached read-only
 	readOnly map[string]bool // from cfg.ReadOnly, upper-cased
+	writable map[string]bool // from cfg.Writable, upper-cased
+	pinned   map[string]bool // attached at Open of a confined instance; detached only by Close
+	pin      *sql.Conn       // holds the transaction that pins them
+	held     []*os.File      // source files of clones kept open so their locks last
+	tempDir  string          // a confined instance's private spill folder
+	closing  bool
 
 	beforeSwap func() error // test hook: runs before a write's swap
 }
@@ -64,6 +74,16 @@ func Open(ctx context.Context, cfg Config) (*Warehouse, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("warehouse folder %s: %w", cfg.Dir, err)
 	}
+	if len(cfg.Writable) > 0 { // allowed_paths compares text: use one absolute spelling
+		dir, err := filepath.EvalSymlinks(cfg.Dir)
+		if err == nil {
+			dir, err = filepath.Abs(dir)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("warehouse folder %s: %w", cfg.Dir, err)
+		}
+		cfg.Dir = dir
+	}
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		return nil, fmt.Errorf("start duckdb: %w", err)
@@ -72,9 +92,16 @@ func Open(ctx context.Context, cfg Config) (*Warehouse, error) {
 		db.Close()
 		return nil, fmt.Errorf("start duckdb: %w", err)
 	}
-	w := &Warehouse{cfg: cfg, db: db, attached: map[string]bool{}, readOnly: map[string]bool{}}
+	w := &Warehouse{cfg: cfg, db: db, attached: map[string]bool{}, readOnly: map[string]bool{},
+		writable: map[string]bool{}, pinned: map[string]bool{}}
 	for _, name := range cfg.ReadOnly {
 		w.readOnly[strings.ToUpper(name)] = true
+	}
+	if w.Confined() {
+		if err := w.confine(ctx); err != nil {
+			w.Close()
+			return nil, err
+		}
 	}
 	return w, nil
 }
@@ -128,6 +155,12 @@ func (w *Warehouse) attach(ctx context.Context, name string, create bool) error 
 	if _, ok := w.attached[name]; ok {
 		return nil
 	}
+	if err := w.checkConfinedAttach(name); err != nil {
+		return err
+	}
+	if err := w.checkFile(name, path); err != nil {
+		return err
+	}
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		if !create {
 			return fmt.Errorf("%s: %w", name, ErrNoDatabase)
@@ -149,6 +182,11 @@ func (w *Warehouse) attachLocked(ctx context.Context, name, path string, readOnl
 		_, err := w.db.ExecContext(ctx, stmt)
 		if err == nil {
 			w.attached[name] = readOnly
+			if err := w.checkOpened(name, path); err != nil {
+				_, _ = w.db.ExecContext(context.WithoutCancel(ctx), "DETACH "+warehouse.Quote(name))
+				delete(w.attached, name)
+				return err
+			}
 			return nil
 		}
 		if !isLockError(err) {
@@ -174,7 +212,7 @@ func isLockError(err error) bool {
 // detachLocked checkpoints and detaches a database if attached.
 func (w *Warehouse) detachLocked(ctx context.Context, name string) error {
 	readOnly, ok := w.attached[name]
-	if !ok {
+	if !ok || (w.pinned[name] && !w.closing) {
 		return nil
 	}
 	if !readOnly {
@@ -215,6 +253,9 @@ func (w *Warehouse) DropDatabase(ctx context.Context, name string) error {
 	if w.readOnly[strings.ToUpper(name)] {
 		return fmt.Errorf("drop %s: it is read-only here", name)
 	}
+	if err := w.checkConfinedWrite(name); err != nil {
+		return err
+	}
 	unlock, err := w.lockName(ctx, name)
 	if err != nil {
 		return err
@@ -237,13 +278,21 @@ func (w *Warehouse) DropDatabase(ctx context.Context, name string) error {
 func (w *Warehouse) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var errs []error
+	w.closing = true
+	errs := []error{w.unpin()}
 	for _, name := range slices.Sorted(maps.Keys(w.attached)) {
 		if err := w.detachLocked(context.Background(), name); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	errs = append(errs, w.db.Close())
+	for _, f := range w.held {
+		errs = append(errs, f.Close())
+	}
+	w.held = nil
+	if w.tempDir != "" {
+		errs = append(errs, os.RemoveAll(w.tempDir))
+	}
 	return errors.Join(errs...)
 }
 

@@ -1,0 +1,76 @@
+package duckdb_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/assetflow/assetflow/resources/duckdb"
+	"github.com/assetflow/assetflow/resources/warehouse"
+	"github.com/assetflow/assetflow/resources/warehouse/warehousetest"
+)
+
+// TestLinkedCloneFileRefused: a PRODUCTION_CLONE_43.duckdb that is a symbolic
+// or hard link to PRODUCTION's file is refused, branch or not, and production
+// stays byte for byte.
+func TestLinkedCloneFileRefused(t *testing.T) {
+	links := map[string]struct {
+		link  func(old, new string) error
+		found string
+	}{
+		"symlink":   {os.Symlink, "a symbolic link to"},
+		"hard link": {os.Link, "a hard link (2 names share that file)"},
+	}
+	for name, l := range links {
+		for _, confined := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s confined=%v", name, confined), func(t *testing.T) {
+				dir := t.TempDir()
+				ctx := context.Background()
+				w := open(t, dir)
+				rows := warehousetest.Sample(1, 10)
+				defer rows.Release()
+				if err := w.WriteTable(ctx, items, rows); err != nil {
+					t.Fatal(err)
+				}
+				w.Close()
+				prodFile := filepath.Join(dir, "PRODUCTION.duckdb")
+				before := fileSum(t, prodFile)
+				cloneFile := filepath.Join(dir, "PRODUCTION_CLONE_43.duckdb")
+				if err := l.link(prodFile, cloneFile); err != nil {
+					t.Fatal(err)
+				}
+				cfg := duckdb.Config{Dir: dir}
+				if confined {
+					cfg.ReadOnly, cfg.Writable = []string{"PRODUCTION"}, []string{"PRODUCTION_CLONE_43"}
+				}
+				b, err := duckdb.Open(ctx, cfg)
+				if err != nil {
+					if confined && name == "hard link" { // production itself is linked: refused at open
+						var le *duckdb.LinkedFileError
+						if !errors.As(err, &le) {
+							t.Fatalf("open: %v", err)
+						}
+						return
+					}
+					t.Fatal(err)
+				}
+				defer b.Close()
+				g := warehouse.Guard(b, "PRODUCTION")
+				clone := warehouse.TableRef{Database: "PRODUCTION_CLONE_43", Schema: "HACKER_NEWS", Table: "ITEMS"}
+				err = g.WriteTable(ctx, clone, rows)
+				var le *duckdb.LinkedFileError
+				if !errors.As(err, &le) || !strings.Contains(err.Error(), l.found) || !strings.Contains(err.Error(), "PRODUCTION_CLONE_43") {
+					t.Fatalf("write through a %s: %v, want a LinkedFileError saying %q", name, err, l.found)
+				}
+				b.Close()
+				if fileSum(t, prodFile) != before {
+					t.Fatal("PRODUCTION's file changed")
+				}
+			})
+		}
+	}
+}
