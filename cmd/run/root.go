@@ -42,8 +42,9 @@ func newRoot(stdout, stderr io.Writer, lookup resources.LookupFunc) *cobra.Comma
 pull request its own clone of production.
 
 The environment is --env, else ASSETFLOW_ENV, else DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT
-(1: branch, any other value: prod), else local. A branch deployment reads and writes only
-PRODUCTION_CLONE_<DAGSTER_CLOUD_PULL_REQUEST_ID>.
+(1/true/yes: branch; 0/false/no/empty: prod; anything else: an error), else local. A branch
+deployment reads and writes only PRODUCTION_CLONE_<DAGSTER_CLOUD_PULL_REQUEST_ID>; a pull
+request id with a prod result is an error unless --env prod is given.
 
 Exit status: 0 success, 1 the run failed, 2 bad usage or invalid definitions.`,
 		SilenceUsage:  true,
@@ -105,6 +106,9 @@ func (c *cli) load() (*loaded, error) {
 	env, err := resources.ResolveEnvironment(c.envFlag, c.lookup)
 	if err != nil {
 		return nil, err
+	}
+	for _, w := range env.Warnings {
+		log.Warn().Msg(w)
 	}
 	res, err := resources.Bind(env, resources.Options{Lookup: c.lookup, Log: log})
 	if err != nil {
