@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/internal/redact"
 	"github.com/assetflow/assetflow/resources/duckdb"
 	"github.com/assetflow/assetflow/resources/hackernews"
 	"github.com/assetflow/assetflow/resources/snowflake"
@@ -154,7 +155,7 @@ func bindWarehouse(env Environment, opt Options) (engine.Resource, error) {
 			},
 		}, nil
 	}
-	return engine.Resource{}, engine.Usagef("%s: unknown scheme in %q: expected duckdb:///path or snowflake://USER@ACCOUNT", WarehouseVar, redactURL(raw))
+	return engine.Resource{}, engine.Usagef("%s: unknown scheme in %q: expected duckdb:///path or snowflake://USER@ACCOUNT", WarehouseVar, redact.URL(raw))
 }
 
 // snowflakeConfig reads snowflake://USER@ACCOUNT?role=R&warehouse=W[&host=H&port=P&protocol=http&login_timeout=20s]
@@ -207,14 +208,6 @@ func snowflakeConfig(raw string, lookup LookupFunc) (snowflake.Config, error) {
 	return cfg, nil
 }
 
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		u.User = url.User(u.User.Username())
-		return u.String()
-	}
-	return raw
-}
-
 func bindHackerNews(env Environment, opt Options) (engine.Resource, error) {
 	cfg := hackernews.Config{}
 	if v, ok := opt.Lookup(HNConcurrencyVar); ok && v != "" {
@@ -246,11 +239,12 @@ func bindHackerNews(env Environment, opt Options) (engine.Resource, error) {
 	if apiURL == "" {
 		apiURL = hackernews.DefaultURL
 	}
+	shown := redact.URL(apiURL) // credentials in the URL are used, never shown
 	if u, err := url.Parse(apiURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return engine.Resource{}, engine.Usagef("%s=%q: expected an http(s) URL such as %s", HNURLVar, apiURL, hackernews.DefaultURL)
+		return engine.Resource{}, engine.Usagef("%s=%q: expected an http(s) URL such as %s", HNURLVar, shown, hackernews.DefaultURL)
 	}
-	r.Description = "Hacker News API at " + apiURL
-	r.Settings = append(r.Settings, engine.Setting{Name: "url", Value: apiURL})
+	r.Description = "Hacker News API at " + shown
+	r.Settings = append(r.Settings, engine.Setting{Name: "url", Value: shown})
 	r.Open = func(ctx context.Context, _ engine.Deps) (any, error) {
 		cfg.BaseURL, cfg.Source = apiURL, r.Description
 		return hackernews.New(cfg), nil
