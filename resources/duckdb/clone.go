@@ -40,11 +40,11 @@ func (w *Warehouse) CloneDatabase(ctx context.Context, src, dst string) (warehou
 		return warehouse.CloneInfo{}, fmt.Errorf("clone %s: %w", src, ErrNoDatabase)
 	}
 
-	unlock, err := w.lockName(ctx, dst)
+	lock, err := w.lockName(ctx, dst)
 	if err != nil {
 		return warehouse.CloneInfo{}, err
 	}
-	defer unlock()
+	defer lock.Unlock()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.quiesceLocked(ctx, src, srcPath); err != nil {

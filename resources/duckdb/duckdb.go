@@ -168,6 +168,9 @@ func (w *Warehouse) attach(ctx context.Context, name string, create bool) error 
 		if w.readOnly[strings.ToUpper(name)] {
 			return fmt.Errorf("%s: %w (and it is read-only here)", name, ErrNoDatabase)
 		}
+		if w.Confined() { // a branch's database is made only by cloning, which records its origin
+			return fmt.Errorf("%s: %w: run `run job clone_prod` first", name, ErrNoDatabase)
+		}
 	}
 	return w.attachLocked(ctx, name, path, w.readOnly[strings.ToUpper(name)])
 }
@@ -256,21 +259,24 @@ func (w *Warehouse) DropDatabase(ctx context.Context, name string) error {
 	if err := w.checkConfinedWrite(name); err != nil {
 		return err
 	}
-	unlock, err := w.lockName(ctx, name)
+	lock, err := w.lockName(ctx, name)
 	if err != nil {
 		return err
 	}
-	defer unlock()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.detachLocked(ctx, name); err != nil {
+		lock.Unlock()
 		return err
 	}
 	for _, p := range []string{path, path + ".wal", filepath.Join(w.cfg.Dir, name+noteExt)} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			lock.Unlock()
 			return fmt.Errorf("drop %s: %w", name, err)
 		}
 	}
+	removeTemps(w.cfg.Dir, name) // what a killed clone of this name left: we hold its lock
+	w.unlockAndRemove(lock)
 	return nil
 }
 
