@@ -28,6 +28,7 @@ type cli struct {
 // loaded is a validated catalog for the current environment.
 type loaded struct {
 	env     resources.Environment
+	spec    resources.WarehouseSpec // the bound warehouse, for the run store's scope
 	catalog *engine.Catalog
 	events  zerolog.Logger // run events (no timestamp of their own)
 	log     zerolog.Logger // everything else
@@ -118,7 +119,8 @@ func (c *cli) load() (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &loaded{env: env, catalog: cat, events: events, log: log}, nil
+	spec, _ := res[resources.WarehouseKey.Name()].Spec.(resources.WarehouseSpec)
+	return &loaded{env: env, spec: spec, catalog: cat, events: events, log: log}, nil
 }
 
 func (c *cli) printf(format string, args ...any) { fmt.Fprintf(c.stdout, format, args...) }
