@@ -31,7 +31,9 @@ func URL(raw string) string {
 	if at := strings.LastIndex(authority, "@"); at >= 0 && !strings.Contains(rest[len(authority):], "@") {
 		return scheme + "://" + Mask + "@" + rest[at+1:]
 	}
-	return Text(raw)
+	// An @ past the host: a password holding /, ?, # or a space, or an @ in
+	// the path. Hide everything up to the last one; the first is what matters.
+	return scheme + "://" + Mask + "@" + rest[strings.LastIndex(rest, "@")+1:]
 }
 
 // Text returns s with the user-info of every URL in it replaced by ***.

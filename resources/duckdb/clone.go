@@ -106,13 +106,7 @@ func (w *Warehouse) copyFile(ctx context.Context, name, src, dst string) (wareho
 	if err != nil {
 		return warehouse.CloneInfo{}, err
 	}
-	if _, open := w.attached[name]; open {
-		// Closing any descriptor of a file drops this process's POSIX locks
-		// on it, DuckDB's included: keep this one until Close.
-		w.held = append(w.held, in)
-	} else {
-		defer in.Close()
-	}
+	defer in.Close()
 	if err := w.lockShared(ctx, name, in); err != nil {
 		return warehouse.CloneInfo{}, err
 	}

@@ -34,8 +34,8 @@ type Config struct {
 	Dir      string   // folder of database files; created if missing
 	ReadOnly []string // databases attached read-only, e.g. PRODUCTION in a branch
 	// Writable, when set, confines the instance (see confine.go): these are
-	// the only databases it may open for writing, ReadOnly ones are attached
-	// when it opens, and no statement can reach any other file.
+	// the only databases it may open, and no statement can reach any other
+	// file. ReadOnly ones are then not opened at all.
 	Writable []string
 	LockWait time.Duration    // how long to wait for a database another process holds
 	Log      zerolog.Logger   // receives clone and lock-wait messages
@@ -51,11 +51,7 @@ type Warehouse struct {
 	attached map[string]bool // name -> attached read-only
 	readOnly map[string]bool // from cfg.ReadOnly, upper-cased
 	writable map[string]bool // from cfg.Writable, upper-cased
-	pinned   map[string]bool // attached at Open of a confined instance; detached only by Close
-	pin      *sql.Conn       // holds the transaction that pins them
-	held     []*os.File      // source files of clones kept open so their locks last
 	tempDir  string          // a confined instance's private spill folder
-	closing  bool
 
 	beforeSwap func() error // test hook: runs before a write's swap
 }
@@ -93,7 +89,7 @@ func Open(ctx context.Context, cfg Config) (*Warehouse, error) {
 		return nil, fmt.Errorf("start duckdb: %w", err)
 	}
 	w := &Warehouse{cfg: cfg, db: db, attached: map[string]bool{}, readOnly: map[string]bool{},
-		writable: map[string]bool{}, pinned: map[string]bool{}}
+		writable: map[string]bool{}}
 	for _, name := range cfg.ReadOnly {
 		w.readOnly[strings.ToUpper(name)] = true
 	}
@@ -215,7 +211,7 @@ func isLockError(err error) bool {
 // detachLocked checkpoints and detaches a database if attached.
 func (w *Warehouse) detachLocked(ctx context.Context, name string) error {
 	readOnly, ok := w.attached[name]
-	if !ok || (w.pinned[name] && !w.closing) {
+	if !ok {
 		return nil
 	}
 	if !readOnly {
@@ -284,18 +280,13 @@ func (w *Warehouse) DropDatabase(ctx context.Context, name string) error {
 func (w *Warehouse) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.closing = true
-	errs := []error{w.unpin()}
+	var errs []error
 	for _, name := range slices.Sorted(maps.Keys(w.attached)) {
 		if err := w.detachLocked(context.Background(), name); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	errs = append(errs, w.db.Close())
-	for _, f := range w.held {
-		errs = append(errs, f.Close())
-	}
-	w.held = nil
 	if w.tempDir != "" {
 		errs = append(errs, os.RemoveAll(w.tempDir))
 	}

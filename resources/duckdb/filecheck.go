@@ -116,17 +116,3 @@ func linkCount(st os.FileInfo) uint64 {
 	}
 	return 1
 }
-
-// absPath is path made absolute, with the folder's symbolic links resolved, as
-// DuckDB compares allowed paths by their text.
-func absPath(path string) (string, error) {
-	dir, err := filepath.EvalSymlinks(filepath.Dir(path))
-	if err != nil {
-		return "", err
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(abs, filepath.Base(path)), nil
-}

@@ -23,10 +23,10 @@ func (e *GuardError) Error() string {
 // protected database; it may still be read, and be the source of a clone.
 //
 // Raw statements (Exec) are walled in by the backend where it can: a backend
-// that reports Confined() true (the embedded DuckDB one in a branch) has
-// attached the protected database read-only and locked its own settings, so a
-// statement may name it, read it, and fail with a GuardError if it writes it.
-// Elsewhere (Snowflake, where the branch role's privileges are the wall) a
+// that reports Confined() true (the embedded DuckDB one in a branch) lets its
+// connection reach no file but the branch's own databases, by its own locked
+// settings, so the statement is passed on as it is and anything reaching for
+// the protected database fails there. Elsewhere (Snowflake, where the branch role's privileges are the wall) a
 // statement that names the protected database is refused by a text check. That
 // check catches an honest mistake; it cannot stop a statement that builds the
 // name at run time (string functions, EXECUTE IMMEDIATE, a view or procedure
@@ -59,9 +59,10 @@ func (g *guarded) Exec(ctx context.Context, stmt string, args ...any) error {
 		return g.Warehouse.Exec(ctx, stmt, args...)
 	}
 	err := g.Warehouse.Exec(ctx, stmt, args...)
-	if err != nil && strings.Contains(err.Error(), "attached in read-only mode") &&
-		strings.Contains(strings.ToUpper(err.Error()), `"`+strings.ToUpper(g.protected)+`"`) {
-		return fmt.Errorf("%w: %w", &GuardError{Database: g.protected, Action: "a statement"}, err)
+	if err != nil && strings.Contains(strings.ToUpper(err.Error()), `CATALOG "`+strings.ToUpper(g.protected)+`" DOES NOT EXIST`) {
+		// The backend refused; say so in the guard's terms, as on Snowflake.
+		return fmt.Errorf("%w (%w; a branch connection does not open it: its clone holds a copy)",
+			&GuardError{Database: g.protected, Action: "a statement naming it"}, err)
 	}
 	return err
 }
