@@ -43,6 +43,10 @@ func (w *Warehouse) confine(ctx context.Context) error {
 		}
 		w.writable[strings.ToUpper(name)] = true
 		for _, suffix := range []string{"", ".wal", ".wal.checkpoint", ".wal.recovery"} {
+			// An allowed path that is a link would carry writes elsewhere.
+			if err := w.checkFile(name, path+suffix); err != nil {
+				return err
+			}
 			allowed = append(allowed, literal(path+suffix))
 		}
 	}

@@ -165,4 +165,15 @@ func TestBranchConnectionCannotReachProduction(t *testing.T) {
 	if fileSum(t, prodFile) != before {
 		t.Fatal("PRODUCTION's file changed")
 	}
+	// CALL enable_logging is not stopped by lock_configuration, but its file
+	// still has to pass the file-system wall: nothing is written (and the
+	// connection refuses statements from then on). Last, for that reason.
+	_ = g.Exec(ctx, "CALL enable_logging(storage = 'file', storage_path = "+lit(filepath.Join(dir, "log"))+")")
+	_ = g.Exec(ctx, "SELECT 1")
+	if _, err := os.Stat(filepath.Join(dir, "log")); err == nil {
+		t.Error("enable_logging wrote a log beside production")
+	}
+	if fileSum(t, prodFile) != before {
+		t.Fatal("PRODUCTION's file changed")
+	}
 }

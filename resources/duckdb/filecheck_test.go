@@ -48,6 +48,16 @@ func TestLinkedCloneFileRefused(t *testing.T) {
 					cfg.ReadOnly, cfg.Writable = []string{"PRODUCTION"}, []string{"PRODUCTION_CLONE_43"}
 				}
 				b, err := duckdb.Open(ctx, cfg)
+				var le *duckdb.LinkedFileError
+				if confined { // a branch connection refuses to open at all: COPY ... TO the clone's path would write through it
+					if !errors.As(err, &le) || !strings.Contains(err.Error(), l.found) {
+						t.Fatalf("open: %v, want a LinkedFileError saying %q", err, l.found)
+					}
+					if fileSum(t, prodFile) != before {
+						t.Fatal("PRODUCTION's file changed")
+					}
+					return
+				}
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -55,7 +65,6 @@ func TestLinkedCloneFileRefused(t *testing.T) {
 				g := warehouse.Guard(b, "PRODUCTION")
 				clone := warehouse.TableRef{Database: "PRODUCTION_CLONE_43", Schema: "HACKER_NEWS", Table: "ITEMS"}
 				err = g.WriteTable(ctx, clone, rows)
-				var le *duckdb.LinkedFileError
 				if !errors.As(err, &le) || !strings.Contains(err.Error(), l.found) || !strings.Contains(err.Error(), "PRODUCTION_CLONE_43") {
 					t.Fatalf("write through a %s: %v, want a LinkedFileError saying %q", name, err, l.found)
 				}
@@ -65,5 +74,27 @@ func TestLinkedCloneFileRefused(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestLinkedWALRefused: a write-ahead log beside a branch's clone that is a link
+// to production's file is refused when the branch connection opens: COPY ... TO
+// that allowed path would otherwise write through it.
+func TestLinkedWALRefused(t *testing.T) {
+	dir := t.TempDir()
+	w := open(t, dir)
+	rows := warehousetest.Sample(1, 3)
+	defer rows.Release()
+	if err := w.WriteTable(context.Background(), items, rows); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if err := os.Symlink(filepath.Join(dir, "PRODUCTION.duckdb"), filepath.Join(dir, "PRODUCTION_CLONE_42.duckdb.wal")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := duckdb.Open(context.Background(), duckdb.Config{Dir: dir, ReadOnly: []string{"PRODUCTION"}, Writable: []string{"PRODUCTION_CLONE_42"}})
+	var le *duckdb.LinkedFileError
+	if !errors.As(err, &le) || !strings.Contains(err.Error(), "PRODUCTION_CLONE_42.duckdb.wal") {
+		t.Fatalf("open: %v, want a LinkedFileError naming the log", err)
 	}
 }
