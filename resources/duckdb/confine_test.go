@@ -126,14 +126,19 @@ func TestBranchConnectionCannotReachProduction(t *testing.T) {
 			t.Errorf("%s was written", leaked)
 		}
 	}
+	// Before clone_prod, the clone is not made by a write: it would have no
+	// recorded origin.
+	clone := warehouse.TableRef{Database: "PRODUCTION_CLONE_42", Schema: "HACKER_NEWS", Table: "ITEMS"}
+	rows := warehousetest.Sample(50, 3)
+	defer rows.Release()
+	if err := g.WriteTable(ctx, clone, rows); err == nil || !strings.Contains(err.Error(), "run `run job clone_prod` first") {
+		t.Errorf("write before clone_prod: %v", err)
+	}
 	// What a branch may do still works: clone production, write and read the
 	// clone, with raw statements too.
 	if _, err := g.CloneDatabase(ctx, "PRODUCTION", "PRODUCTION_CLONE_42"); err != nil {
 		t.Fatal(err)
 	}
-	clone := warehouse.TableRef{Database: "PRODUCTION_CLONE_42", Schema: "HACKER_NEWS", Table: "ITEMS"}
-	rows := warehousetest.Sample(50, 3)
-	defer rows.Release()
 	if err := g.WriteTable(ctx, clone, rows); err != nil {
 		t.Fatal(err)
 	}
