@@ -26,11 +26,11 @@ func (e *GuardError) Error() string {
 // that reports Confined() true (the embedded DuckDB one in a branch) lets its
 // connection reach no file but the branch's own databases, by its own locked
 // settings, so the statement is passed on as it is and anything reaching for
-// the protected database fails there. Elsewhere (Snowflake, where the branch role's privileges are the wall) a
-// statement that names the protected database is refused by a text check. That
-// check catches an honest mistake; it cannot stop a statement that builds the
-// name at run time (string functions, EXECUTE IMMEDIATE, a view or procedure
-// that names it).
+// the protected database fails there. Elsewhere (Snowflake, where the branch
+// role's privileges are the wall) a statement that names the protected
+// database is refused by a text check. That check catches an honest mistake;
+// it cannot stop a statement that builds the name at run time (string
+// functions, EXECUTE IMMEDIATE, a view or procedure that names it).
 func Guard(w Warehouse, protected string) Warehouse {
 	c, ok := w.(interface{ Confined() bool })
 	return &guarded{Warehouse: w, protected: protected, confined: ok && c.Confined(),
