@@ -23,7 +23,11 @@ type LinkedFileError struct {
 }
 
 func (e *LinkedFileError) Error() string {
-	return fmt.Sprintf("refused: the file of database %s (%s) is %s; remove that file and clone again", e.Database, e.Path, e.Found)
+	fix := "put the database file itself there"
+	if strings.HasPrefix(e.Database, warehouse.ClonePrefix) {
+		fix = "remove that file and run clone_prod again"
+	}
+	return fmt.Sprintf("refused: the file of database %s (%s) is %s; %s", e.Database, e.Path, e.Found, fix)
 }
 
 // checkFile refuses a database file that is a link or is production's file.
