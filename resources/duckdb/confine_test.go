@@ -107,6 +107,12 @@ func TestBranchConnectionCannotReachProduction(t *testing.T) {
 		{"detach then attach", "DETACH \"PRODUCTION\"; ATTACH " + lit(prodFile) + " AS \"PRODUCTION\""},
 		{"attach or replace", "ATTACH OR REPLACE " + lit(prodFile) + " AS \"PRODUCTION\""},
 		{"read production", `SELECT count(*) FROM "PRODUCTION"."HACKER_NEWS"."ITEMS"`},
+		{"a file:// URL", "COPY (SELECT 1 AS x) TO " + lit("file://"+prodFile) + " (FORMAT csv, USE_TMP_FILE false)"},
+		{"attach a file:// URL", "ATTACH " + lit("file://"+prodFile) + " AS p"},
+		{"lowercase file name", "COPY (SELECT 1 AS x) TO " + lit(dir+"/production.duckdb") + " (FORMAT csv, USE_TMP_FILE false)"},
+		{"fullwidth file name", "COPY (SELECT 1 AS x) TO " + lit(dir+"/ＰＲＯＤＵＣＴＩＯＮ.duckdb") + " (FORMAT csv, USE_TMP_FILE false)"},
+		{"double slash and ..", "COPY (SELECT 1 AS x) TO " + lit(dir+"//PRODUCTION_CLONE_42.duckdb/../PRODUCTION.duckdb") + " (FORMAT csv, USE_TMP_FILE false)"},
+		{"home folder", "COPY (SELECT 1 AS x) TO '~/x.csv'"},
 	}
 	for _, a := range attacks {
 		if err := g.Exec(ctx, a[1]); err == nil {
