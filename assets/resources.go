@@ -10,6 +10,7 @@ import (
 
 	"github.com/assetflow/assetflow/assets/hackernews"
 	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/internal/redact"
 	"github.com/assetflow/assetflow/resources"
 )
 
@@ -83,11 +84,12 @@ func BindHackerNews(env resources.Environment, lookup resources.LookupFunc) (eng
 	if apiURL == "" {
 		apiURL = hackernews.DefaultURL
 	}
+	shown := redact.URL(apiURL) // credentials in the URL are used, never shown
 	if u, err := url.Parse(apiURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return engine.Resource{}, engine.Usagef("%s=%q: expected an http(s) URL such as %s", HNURLVar, apiURL, hackernews.DefaultURL)
+		return engine.Resource{}, engine.Usagef("%s=%q: expected an http(s) URL such as %s", HNURLVar, shown, hackernews.DefaultURL)
 	}
-	r.Description = "Hacker News API at " + apiURL
-	r.Settings = append(r.Settings, engine.Setting{Name: "url", Value: apiURL})
+	r.Description = "Hacker News API at " + shown
+	r.Settings = append(r.Settings, engine.Setting{Name: "url", Value: shown})
 	r.Notice = "items come from " + r.Description
 	r.Open = func(ctx context.Context, _ engine.Deps) (any, error) {
 		cfg.BaseURL, cfg.Source = apiURL, r.Description

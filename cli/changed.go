@@ -37,8 +37,8 @@ func (c *cli) assetStates(ctx context.Context, l *loaded, rc engine.RunConfig) (
 	var prodMats, envMats map[string]runstore.Materialization
 	var checks []runstore.CheckRecord
 	if store, err := c.openStore(ctx, true); err == nil {
-		prodMats, _ = store.LastMaterializationsIn(ctx, warehouse.Production)
-		envMats, _ = store.LastMaterializationsIn(ctx, l.env.Database())
+		prodMats, _ = store.LastMaterializationsIn(ctx, l.productionScope())
+		envMats, _ = store.LastMaterializationsIn(ctx, l.scope())
 		checks, _ = store.LastCheckEvaluations(ctx, l.env.Name)
 		store.Close()
 	}
@@ -164,7 +164,7 @@ func (c *cli) resolveChanged(ctx context.Context, l *loaded, rc engine.RunConfig
 	}
 	var prodMats map[string]runstore.Materialization
 	if store, err := c.openStore(ctx, true); err == nil {
-		prodMats, err = store.LastMaterializationsIn(ctx, warehouse.Production)
+		prodMats, err = store.LastMaterializationsIn(ctx, l.productionScope())
 		store.Close()
 		if err != nil {
 			return "", false, err

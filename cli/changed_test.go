@@ -70,7 +70,7 @@ func changedNow(t *testing.T, store runstore.Store, cat *engine.Catalog, rc engi
 	if err != nil {
 		t.Fatal(err)
 	}
-	prod, err := store.LastMaterializationsIn(context.Background(), warehouse.Production)
+	prod, err := store.LastMaterializationsIn(context.Background(), runstore.Scope{Database: warehouse.Production})
 	if err != nil {
 		t.Fatal(err)
 	}

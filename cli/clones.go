@@ -34,14 +34,18 @@ func (c *cli) clonesCmd() *cobra.Command {
 					return writeJSON(c.stdout, verdicts)
 				}
 				tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintf(tw, "CLONE\tPR\tAGE\tLAST REFRESH\tSIZE\tORIGIN\tOWNED HERE\n")
+				fmt.Fprintf(tw, "CLONE\tPR\tAGE\tLAST REFRESH\tSIZE\tORIGIN\tOWNED HERE\tTEMP FILES\n")
 				for _, v := range verdicts {
 					refreshed, age := "unknown", "-"
 					if !v.ClonedAt.IsZero() {
 						refreshed, age = v.ClonedAt.Local().Format("2006-01-02 15:04"), clones.FormatAge(v.Age)
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.Name, v.PRID, age, refreshed, size(v.Bytes),
-						dash(v.Origin), yesNo(v.PRID == l.env.PRID))
+					temp := "-"
+					if v.TempBytes > 0 {
+						temp = size(v.TempBytes)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.Name, v.PRID, age, refreshed, size(v.Bytes),
+						dash(v.Origin), yesNo(v.PRID == l.env.PRID), temp)
 				}
 				return tw.Flush()
 			})
@@ -85,6 +89,10 @@ named like a clone but with no recorded origin is reported, not dropped.`,
 			if err != nil {
 				return err
 			}
+			if l.env.Name == resources.Branch {
+				return engine.Usagef("clones reap is refused in branch (%s): a branch deployment may drop only its own clone (run job drop_prod_clone); reap from prod or local, as the scheduled reap workflow does",
+					l.env.Source)
+			}
 			return l.catalog.WithResource(cmd.Context(), resources.WarehouseKey.Name(), func(v any) error {
 				verdicts, err := clones.Reap(cmd.Context(), l.log, v.(warehouse.Warehouse), rules, !yes)
 				if asJSON {
@@ -104,6 +112,11 @@ named like a clone but with no recorded origin is reported, not dropped.`,
 						action = verb
 					case clones.Report:
 						action = "REPORT"
+					case clones.RemoveTemp:
+						action = "remove temp"
+						if !yes {
+							action = "would remove"
+						}
 					}
 					c.printf("%-12s %-22s %s\n", action, v.Name, v.Reason)
 				}

@@ -33,8 +33,9 @@ func (x *Command) Stderr() io.Writer { return x.c.stderr }
 // Lookup reads a variable as the command line does.
 func (x *Command) Lookup(key string) (string, bool) { return x.c.lookup(key) }
 
-// RunStorePath is the run history file (ASSETFLOW_RUNS, else the default).
-func (x *Command) RunStorePath() string { return x.c.storePath() }
+// RunStorePath is the run history file (ASSETFLOW_RUNS, else the default), or
+// a usage error when ASSETFLOW_RUNS cannot be a path.
+func (x *Command) RunStorePath() (string, error) { return x.c.storePath() }
 
 // Load decides the environment, binds its resources and validates the
 // definitions. Nothing connects.

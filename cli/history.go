@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,22 +14,42 @@ import (
 
 	"github.com/assetflow/assetflow/engine"
 	"github.com/assetflow/assetflow/internal/runstore"
+	"github.com/assetflow/assetflow/resources/warehouse"
 )
 
 // RunsVar names the run store file.
 const RunsVar = "ASSETFLOW_RUNS"
 
-func (c *cli) storePath() string {
-	if p, ok := c.lookup(RunsVar); ok && p != "" {
-		return p
+func (c *cli) storePath() (string, error) {
+	p, ok := c.lookup(RunsVar)
+	if !ok || p == "" {
+		return runstore.DefaultPath, nil
 	}
-	return runstore.DefaultPath
+	if err := runstore.CheckPath(p); err != nil {
+		return "", engine.Usagef("%s: %v", RunsVar, err)
+	}
+	return p, nil
+}
+
+// scope is where this invocation's runs materialize: its environment, its
+// warehouse (backend and place) and its database.
+func (l *loaded) scope() runstore.Scope {
+	where := l.spec.Location
+	if l.spec.Backend == "duckdb" {
+		if abs, err := filepath.Abs(where); err == nil {
+			where = abs
+		}
+	}
+	return runstore.Scope{Env: l.env.Name, Warehouse: l.spec.Backend + " " + where, Database: l.spec.Database}
 }
 
 // openStore opens the run store and fails the runs a killed process left
 // STARTED. With mustExist, a missing store is a usage error, not a new file.
 func (c *cli) openStore(ctx context.Context, mustExist bool) (runstore.Store, error) {
-	path := c.storePath()
+	path, err := c.storePath()
+	if err != nil {
+		return nil, err
+	}
 	if _, err := os.Stat(path); mustExist && os.IsNotExist(err) {
 		return nil, engine.Usagef("no runs recorded yet in %s (set %s to use another store)", path, RunsVar)
 	}
@@ -44,8 +65,8 @@ func (c *cli) openStore(ctx context.Context, mustExist bool) (runstore.Store, er
 }
 
 // fromFailure returns the nodes to run again from a recorded run, checking it
-// was a run of the same kind and name.
-func (c *cli) fromFailure(ctx context.Context, runID, kind, name string) ([]string, error) {
+// was a run of the same kind and name, in the same environment and database.
+func (c *cli) fromFailure(ctx context.Context, l *loaded, runID, kind, name string) ([]string, error) {
 	s, err := c.openStore(ctx, true)
 	if err != nil {
 		return nil, err
@@ -61,6 +82,11 @@ func (c *cli) fromFailure(ctx context.Context, runID, kind, name string) ([]stri
 			what = c.app.Name + " job " + d.Name
 		}
 		return nil, engine.Usagef("run %s was not a %s %s run: use %s --from-failure %s", runID, kind, name, what, runID)
+	}
+	here := l.scope()
+	if d.Env != l.env.Name || (d.Database != "" && d.Database != here.Database) || (d.Warehouse != "" && d.Warehouse != here.Warehouse) {
+		return nil, engine.Usagef("run %s ran in %s (%s), this is %s (%s): re-run it where it ran (--env %s), or start a new run here",
+			runID, d.Env, dash(strings.TrimSpace(d.Database+" on "+d.Warehouse)), l.env.Name, here.Database+" on "+here.Warehouse, d.Env)
 	}
 	return d.Rerun()
 }
@@ -154,9 +180,14 @@ func (c *cli) showCmd() *cobra.Command {
 	return cmd
 }
 
-// lastMaterializations reads the store if there is one; no store, no history.
-func (c *cli) lastMaterializations(ctx context.Context) map[string]runstore.Materialization {
-	if _, err := os.Stat(c.storePath()); err != nil {
+// lastMaterializations reads the store if there is one, keeping what runs of
+// this environment made in this warehouse and database; no store, no history.
+func (c *cli) lastMaterializations(ctx context.Context, l *loaded) map[string]runstore.Materialization {
+	path, err := c.storePath()
+	if err != nil {
+		return nil
+	}
+	if _, err := os.Stat(path); err != nil {
 		return nil
 	}
 	s, err := c.openStore(ctx, true)
@@ -164,7 +195,7 @@ func (c *cli) lastMaterializations(ctx context.Context) map[string]runstore.Mate
 		return nil
 	}
 	defer s.Close()
-	m, _ := s.LastMaterializations(ctx)
+	m, _ := s.LastMaterializationsIn(ctx, l.scope())
 	return m
 }
 
@@ -190,4 +221,12 @@ func clip(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// productionScope is where this warehouse's production tables are recorded:
+// PRODUCTION in the same warehouse, written by any environment. `--select
+// changed` compares code versions with it.
+func (l *loaded) productionScope() runstore.Scope {
+	s := l.scope()
+	return runstore.Scope{Warehouse: s.Warehouse, Database: warehouse.Production}
 }

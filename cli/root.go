@@ -27,6 +27,7 @@ type cli struct {
 // loaded is a validated catalog for the current environment.
 type loaded struct {
 	env      resources.Environment
+	spec     resources.WarehouseSpec // the bound warehouse, for the run store's scope
 	catalog  *engine.Catalog
 	events   zerolog.Logger  // run events (no timestamp of their own)
 	log      zerolog.Logger  // everything else
@@ -46,8 +47,9 @@ func newRoot(app App, stdout, stderr io.Writer, lookup resources.LookupFunc) *co
 pull request its own clone of production.
 
 The environment is --env, else ASSETFLOW_ENV, else DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT
-(1: branch, any other value: prod), else local. A branch deployment reads and writes only
-PRODUCTION_CLONE_<DAGSTER_CLOUD_PULL_REQUEST_ID>.
+(1/true/yes: branch; 0/false/no/empty: prod; anything else: an error), else local. A branch
+deployment reads and writes only PRODUCTION_CLONE_<DAGSTER_CLOUD_PULL_REQUEST_ID>; a pull
+request id with a prod result is an error unless --env prod is given.
 
 Exit status: 0 success, 1 the run failed, 2 bad usage or invalid definitions.`,
 		SilenceUsage:  true,
@@ -102,6 +104,9 @@ func (c *cli) load() (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, w := range env.Warnings {
+		log.Warn().Msg(w)
+	}
 	if c.app.Definitions == nil {
 		return nil, engine.Usagef("%s defines nothing: cli.App.Definitions is nil", c.app.Name)
 	}
@@ -118,7 +123,9 @@ func (c *cli) load() (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &loaded{env: env, catalog: cat, events: events, log: log, progress: console.Progress(c.stderr, terminal, log)}, nil
+	spec, _ := cat.ResourceSpec(resources.WarehouseKey.Name())
+	wh, _ := spec.(resources.WarehouseSpec)
+	return &loaded{env: env, spec: wh, catalog: cat, events: events, log: log, progress: console.Progress(c.stderr, terminal, log)}, nil
 }
 
 func (c *cli) printf(format string, args ...any) { fmt.Fprintf(c.stdout, format, args...) }

@@ -89,7 +89,7 @@ out of the selection are loaded from the warehouse through their I/O manager.
 				if cmd.Flags().Changed("select") {
 					return engine.Usagef("--select and --from-failure do not go together: choose one")
 				}
-				nodes, err := c.fromFailure(cmd.Context(), flags.fromFailure, "assets", "assets")
+				nodes, err := c.fromFailure(cmd.Context(), l, flags.fromFailure, "assets", "assets")
 				if err != nil {
 					return err
 				}
@@ -121,6 +121,9 @@ out of the selection are loaded from the warehouse through their I/O manager.
 			if dryRun {
 				return c.dryRunAssets(plan)
 			}
+			if err := c.requireClone(cmd.Context(), l); err != nil {
+				return err
+			}
 			return c.execute(cmd.Context(), l, plan, flags, "assets", sel)
 		},
 	}
@@ -150,7 +153,7 @@ func (c *cli) jobCmd() *cobra.Command {
 			plan, err := l.catalog.PlanJob(args[0], rc)
 			err = c.withBranchHint(err)
 			if err == nil && flags.fromFailure != "" {
-				nodes, ferr := c.fromFailure(cmd.Context(), flags.fromFailure, "job", args[0])
+				nodes, ferr := c.fromFailure(cmd.Context(), l, flags.fromFailure, "job", args[0])
 				if ferr != nil {
 					return ferr
 				}
@@ -179,8 +182,9 @@ func (c *cli) execute(ctx context.Context, l *loaded, plan *engine.Plan, flags r
 	}
 	defer store.Close()
 	runID := engine.NewRunID()
+	scope := l.scope()
 	if err := store.StartRun(ctx, runstore.Run{ID: runID, Kind: kind, Name: plan.Name, Selection: selection,
-		Env: l.env.Name, Nodes: plan.Nodes(), Start: time.Now()}); err != nil {
+		Env: l.env.Name, Warehouse: scope.Warehouse, Database: scope.Database, Nodes: plan.Nodes(), Start: time.Now()}); err != nil {
 		return err
 	}
 	history := store.Events(runID)

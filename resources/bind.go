@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/internal/redact"
 	"github.com/assetflow/assetflow/resources/duckdb"
 	"github.com/assetflow/assetflow/resources/snowflake"
 	"github.com/assetflow/assetflow/resources/warehouse"
@@ -105,9 +106,9 @@ func bindWarehouse(env Environment, schema string, opt Options) (engine.Resource
 			}
 			lockWait = d
 		}
-		var readOnly []string
+		var readOnly, writable []string
 		if env.Name == Branch {
-			readOnly = []string{warehouse.Production}
+			readOnly, writable = []string{warehouse.Production}, []string{spec.Database}
 		}
 		return engine.Resource{
 			Description: "embedded DuckDB warehouse, one file per database in " + dir,
@@ -116,7 +117,7 @@ func bindWarehouse(env Environment, schema string, opt Options) (engine.Resource
 				{Name: "read_only", Value: strings.Join(readOnly, ",")}, {Name: "lock_wait", Value: lockWait.String()}},
 			Spec: spec,
 			Open: func(ctx context.Context, _ engine.Deps) (any, error) {
-				w, err := duckdb.Open(ctx, duckdb.Config{Dir: dir, ReadOnly: readOnly, Log: opt.Log, LockWait: lockWait})
+				w, err := duckdb.Open(ctx, duckdb.Config{Dir: dir, ReadOnly: readOnly, Writable: writable, Log: opt.Log, LockWait: lockWait})
 				if err != nil {
 					return nil, err
 				}
@@ -143,7 +144,7 @@ func bindWarehouse(env Environment, schema string, opt Options) (engine.Resource
 			},
 		}, nil
 	}
-	return engine.Resource{}, engine.Usagef("%s: unknown scheme in %q: expected duckdb:///path or snowflake://USER@ACCOUNT", WarehouseVar, redactURL(raw))
+	return engine.Resource{}, engine.Usagef("%s: unknown scheme in %q: expected duckdb:///path or snowflake://USER@ACCOUNT", WarehouseVar, redact.URL(raw))
 }
 
 // snowflakeConfig reads snowflake://USER@ACCOUNT?role=R&warehouse=W[&host=H&port=P&protocol=http&login_timeout=20s&authenticator=SNOWFLAKE_JWT]
@@ -197,12 +198,4 @@ func snowflakeConfig(raw, env string, lookup LookupFunc) (snowflake.Config, erro
 		return cfg, engine.Usagef("snowflake warehouse: expected snowflake://USER@ACCOUNT (or %s and SNOWFLAKE_ACCOUNT)", CredentialVar(env, "USER"))
 	}
 	return cfg, nil
-}
-
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		u.User = url.User(u.User.Username())
-		return u.String()
-	}
-	return raw
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/assetflow/assetflow/internal/redact"
 )
 
 // DefaultURL is the public API.
@@ -203,14 +205,14 @@ func (c *Client) getOnce(ctx context.Context, path string) ([]byte, error) {
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, c.cfg.BaseURL+path, nil)
 	if err != nil {
-		return nil, err
+		return nil, errors.New(redact.Text(err.Error()))
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, &retryable{err: transportError(err, c.cfg.Timeout)}
+		return nil, &retryable{err: redactedError{transportError(err, c.cfg.Timeout)}}
 	}
 	defer resp.Body.Close()
 	switch {
@@ -283,5 +285,12 @@ func (c *Client) Source() string {
 	if c.cfg.Source != "" {
 		return c.cfg.Source
 	}
-	return "Hacker News API at " + c.cfg.BaseURL
+	return "Hacker News API at " + redact.URL(c.cfg.BaseURL)
 }
+
+// redactedError shows an error with the credentials of any URL in it hidden,
+// and still unwraps to it.
+type redactedError struct{ err error }
+
+func (e redactedError) Error() string { return redact.Text(e.err.Error()) }
+func (e redactedError) Unwrap() error { return e.err }

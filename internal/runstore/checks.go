@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/assetflow/assetflow/engine"
@@ -59,40 +58,5 @@ func (s *SQLite) LastCheckEvaluations(ctx context.Context, env string) ([]CheckR
 		}
 		return out[i].Check < out[j].Check
 	})
-	return out, rows.Err()
-}
-
-// LastMaterializationsIn returns each asset's latest materialization whose
-// table is in database (its location starts with "DATABASE."), such as the
-// last one in PRODUCTION, whichever environment wrote it.
-func (s *SQLite) LastMaterializationsIn(ctx context.Context, database string) (map[string]Materialization, error) {
-	prefix := strings.ToUpper(database) + "."
-	rows, err := s.db.QueryContext(ctx, `SELECT e.node, e.run_id, e.time_ns, e.mat FROM events e
-		JOIN (SELECT node, max(time_ns) AS t FROM events WHERE type = 'ASSET_MATERIALIZATION'
-			AND substr(upper(json_extract(mat, '$.Location')), 1, ?) = ? GROUP BY node) last
-		ON e.node = last.node AND e.time_ns = last.t
-		WHERE e.type = 'ASSET_MATERIALIZATION' ORDER BY e.time_ns DESC`, len(prefix), prefix)
-	if err != nil {
-		return nil, fmt.Errorf("run store %s: %w", s.path, err)
-	}
-	defer rows.Close()
-	out := map[string]Materialization{}
-	for rows.Next() {
-		var m Materialization
-		var t int64
-		var payload sql.NullString
-		if err := rows.Scan(&m.Asset, &m.RunID, &t, &payload); err != nil {
-			return nil, err
-		}
-		if _, done := out[m.Asset]; done || !payload.Valid {
-			continue
-		}
-		var em engine.Materialization
-		if json.Unmarshal([]byte(payload.String), &em) != nil || !strings.HasPrefix(strings.ToUpper(em.Location), prefix) {
-			continue
-		}
-		m.Time, m.Location, m.Rows, m.CodeVersion = time.Unix(0, t).UTC(), em.Location, em.Rows, em.CodeVersion
-		out[m.Asset] = m
-	}
 	return out, rows.Err()
 }

@@ -48,14 +48,14 @@ func TestCodeVersionsAndChecksByDatabaseAndEnv(t *testing.T) {
 	recordRun(t, s, "b1", "branch", t0.Add(time.Second), mat("items", "PRODUCTION_CLONE_4.HN.ITEMS", "v2"), eval("items", "unique_id", 3))
 	recordRun(t, s, "p2", "prod", t0.Add(2*time.Second), mat("comments", "PRODUCTION.HN.COMMENTS", ""))
 
-	prod, err := s.LastMaterializationsIn(ctx, "PRODUCTION")
+	prod, err := s.LastMaterializationsIn(ctx, runstore.Scope{Database: "PRODUCTION"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(prod) != 2 || prod["items"].CodeVersion != "v1" || prod["items"].RunID != "p1" || prod["comments"].RunID != "p2" {
 		t.Fatalf("PRODUCTION: %+v", prod)
 	}
-	clone, err := s.LastMaterializationsIn(ctx, "PRODUCTION_CLONE_4")
+	clone, err := s.LastMaterializationsIn(ctx, runstore.Scope{Database: "PRODUCTION_CLONE_4"})
 	if err != nil || len(clone) != 1 || clone["items"].CodeVersion != "v2" {
 		t.Fatalf("clone: %+v %v", clone, err)
 	}

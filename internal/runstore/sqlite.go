@@ -20,7 +20,7 @@ import (
 const DefaultPath = ".assetflow/runs.db"
 
 // schemaVersion is the layout this code reads and writes (SQLite user_version).
-const schemaVersion = 1
+const schemaVersion = 2
 
 const schema = `
 CREATE TABLE runs (
@@ -36,7 +36,9 @@ CREATE TABLE runs (
 	ended_ns   INTEGER,
 	pid        INTEGER NOT NULL,
 	proc_start TEXT NOT NULL,
-	host       TEXT NOT NULL
+	host       TEXT NOT NULL,
+	warehouse  TEXT NOT NULL DEFAULT '', -- backend and place, e.g. duckdb /abs/folder
+	database   TEXT NOT NULL DEFAULT ''  -- the database the run read and wrote
 );
 CREATE INDEX runs_started ON runs (started_ns DESC);
 CREATE TABLE events (
@@ -69,10 +71,13 @@ var _ Store = (*SQLite)(nil)
 // OpenSQLite opens or creates the store at path. A file that is not a SQLite
 // database, or one written by a newer assetflow, is an error naming the file.
 func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
+	if err := CheckPath(path); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("run store %s: %w", path, err)
 	}
-	dsn := "file:" + path + "?_pragma=busy_timeout(15000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	dsn := "file:" + uriPath(path) + "?_pragma=busy_timeout(15000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("run store %s: %w", path, err)
@@ -129,11 +134,19 @@ func (s *SQLite) migrate(ctx context.Context) error {
 	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return s.unreadable(err)
 	}
-	if version == schemaVersion {
+	switch version {
+	case schemaVersion:
 		return nil
-	}
-	if _, err := tx.ExecContext(ctx, schema); err != nil {
-		return s.unreadable(err)
+	case 1: // layout 1 had no warehouse and database per run
+		for _, col := range []string{"warehouse", "database"} {
+			if _, err := tx.ExecContext(ctx, "ALTER TABLE runs ADD COLUMN "+col+" TEXT NOT NULL DEFAULT ''"); err != nil {
+				return s.unreadable(err)
+			}
+		}
+	default:
+		if _, err := tx.ExecContext(ctx, schema); err != nil {
+			return s.unreadable(err)
+		}
 	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
 		return s.unreadable(err)
@@ -162,9 +175,9 @@ func (s *SQLite) Close() error { return s.db.Close() }
 func (s *SQLite) StartRun(ctx context.Context, r Run) error {
 	nodes, _ := json.Marshal(r.Nodes)
 	pid := os.Getpid()
-	_, err := s.db.ExecContext(ctx, `INSERT INTO runs (run_id, kind, name, selection, env, nodes, status, started_ns, pid, proc_start, host)
-		VALUES (?, ?, ?, ?, ?, ?, 'STARTED', ?, ?, ?, ?)`,
-		r.ID, r.Kind, r.Name, r.Selection, r.Env, string(nodes), r.Start.UnixNano(), pid, processStart(pid), s.host)
+	_, err := s.db.ExecContext(ctx, `INSERT INTO runs (run_id, kind, name, selection, env, nodes, status, started_ns, pid, proc_start, host, warehouse, database)
+		VALUES (?, ?, ?, ?, ?, ?, 'STARTED', ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.Kind, r.Name, r.Selection, r.Env, string(nodes), r.Start.UnixNano(), pid, processStart(pid), s.host, r.Warehouse, r.Database)
 	if err != nil {
 		return fmt.Errorf("run store %s: record run: %w", s.path, err)
 	}
@@ -223,7 +236,7 @@ func (s *SQLite) MarkAbandoned(ctx context.Context) (int, error) {
 
 // Runs returns the newest runs.
 func (s *SQLite) Runs(ctx context.Context, limit int) ([]Run, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT run_id, kind, name, selection, env, nodes, status, error, started_ns, ended_ns, pid, host
+	rows, err := s.db.QueryContext(ctx, `SELECT run_id, kind, name, selection, env, nodes, status, error, started_ns, ended_ns, pid, host, warehouse, database
 		FROM runs ORDER BY started_ns DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("run store %s: %w", s.path, err)
@@ -245,7 +258,7 @@ func scanRun(row interface{ Scan(...any) error }) (Run, error) {
 	var nodes string
 	var started int64
 	var ended sql.NullInt64
-	if err := row.Scan(&r.ID, &r.Kind, &r.Name, &r.Selection, &r.Env, &nodes, &r.Status, &r.Error, &started, &ended, &r.PID, &r.Host); err != nil {
+	if err := row.Scan(&r.ID, &r.Kind, &r.Name, &r.Selection, &r.Env, &nodes, &r.Status, &r.Error, &started, &ended, &r.PID, &r.Host, &r.Warehouse, &r.Database); err != nil {
 		return r, err
 	}
 	_ = json.Unmarshal([]byte(nodes), &r.Nodes)
@@ -258,7 +271,7 @@ func scanRun(row interface{ Scan(...any) error }) (Run, error) {
 
 // Run returns a run with its steps folded from its events.
 func (s *SQLite) Run(ctx context.Context, id string) (*RunDetail, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT run_id, kind, name, selection, env, nodes, status, error, started_ns, ended_ns, pid, host
+	row := s.db.QueryRowContext(ctx, `SELECT run_id, kind, name, selection, env, nodes, status, error, started_ns, ended_ns, pid, host, warehouse, database
 		FROM runs WHERE run_id = ?`, id)
 	r, err := scanRun(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -340,11 +353,18 @@ func (s *SQLite) RunEvents(ctx context.Context, id string) ([]engine.Event, erro
 	return s.events(ctx, id)
 }
 
-// LastMaterializations returns each asset's latest materialization.
+// LastMaterializations returns each asset's latest materialization, anywhere.
 func (s *SQLite) LastMaterializations(ctx context.Context) (map[string]Materialization, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT e.node, e.run_id, e.time_ns, e.mat FROM events e
-		JOIN (SELECT node, max(time_ns) AS t FROM events WHERE type = 'ASSET_MATERIALIZATION' GROUP BY node) last
-		ON e.node = last.node AND e.time_ns = last.t WHERE e.type = 'ASSET_MATERIALIZATION'`)
+	return s.LastMaterializationsIn(ctx, Scope{})
+}
+
+// LastMaterializationsIn returns each asset's latest materialization made by a
+// run of the scope's environment and warehouse into the scope's database; an
+// empty field matches anything.
+func (s *SQLite) LastMaterializationsIn(ctx context.Context, scope Scope) (map[string]Materialization, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT e.node, e.run_id, e.time_ns, e.mat FROM events e JOIN runs r ON r.run_id = e.run_id
+		WHERE e.type = 'ASSET_MATERIALIZATION' AND (? = '' OR r.env = ?) AND (? = '' OR r.warehouse = ?)
+		ORDER BY e.time_ns`, scope.Env, scope.Env, scope.Warehouse, scope.Warehouse)
 	if err != nil {
 		return nil, fmt.Errorf("run store %s: %w", s.path, err)
 	}
@@ -360,7 +380,10 @@ func (s *SQLite) LastMaterializations(ctx context.Context) (map[string]Materiali
 		m.Time = time.Unix(0, t).UTC()
 		var em engine.Materialization
 		if mat.Valid && json.Unmarshal([]byte(mat.String), &em) == nil {
-			m.Location, m.Rows = em.Location, em.Rows
+			m.Location, m.Rows, m.CodeVersion = em.Location, em.Rows, em.CodeVersion
+		}
+		if db, _, _ := strings.Cut(m.Location, "."); scope.Database != "" && !strings.EqualFold(db, scope.Database) {
+			continue
 		}
 		out[m.Asset] = m
 	}

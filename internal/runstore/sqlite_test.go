@@ -122,7 +122,7 @@ func TestUnreadableStores(t *testing.T) {
 	}
 	db.Close()
 	if _, err := runstore.OpenSQLite(context.Background(), newer); err == nil ||
-		!strings.Contains(err.Error(), "run store "+newer+" was written by a newer assetflow (layout 99; this one reads 1)") {
+		!strings.Contains(err.Error(), "run store "+newer+" was written by a newer assetflow (layout 99; this one reads 2)") {
 		t.Errorf("newer: %v", err)
 	}
 }

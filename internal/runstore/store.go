@@ -26,9 +26,10 @@ type Store interface {
 	Run(ctx context.Context, id string) (*RunDetail, error)
 	// LastMaterializations returns each asset's latest materialization.
 	LastMaterializations(ctx context.Context) (map[string]Materialization, error)
-	// LastMaterializationsIn returns each asset's latest materialization into
-	// the given database, with its code version.
-	LastMaterializationsIn(ctx context.Context, database string) (map[string]Materialization, error)
+	// LastMaterializationsIn is LastMaterializations limited to one
+	// environment, warehouse and database, so a branch's table is never
+	// credited to production's, nor DuckDB's to Snowflake's.
+	LastMaterializationsIn(ctx context.Context, scope Scope) (map[string]Materialization, error)
 	// LastCheckEvaluations returns each asset check's latest evaluation in
 	// runs of the environment ("" for any).
 	LastCheckEvaluations(ctx context.Context, env string) ([]CheckRecord, error)
@@ -58,6 +59,15 @@ type Run struct {
 	Duration  time.Duration `json:"duration_ns"`
 	PID       int           `json:"pid"`
 	Host      string        `json:"host"`
+	Warehouse string        `json:"warehouse,omitempty"` // backend and place, e.g. "duckdb /abs/folder"
+	Database  string        `json:"database,omitempty"`  // the database it read and wrote
+}
+
+// Scope is where a materialization was made; an empty field matches anything.
+type Scope struct {
+	Env       string
+	Warehouse string
+	Database  string
 }
 
 // Step is one node's outcome, folded from its events.

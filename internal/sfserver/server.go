@@ -189,9 +189,20 @@ func (s *Server) track(c net.Conn, state http.ConnState) {
 	}
 }
 
+// maxLoginBody caps a login request, read before anyone is authenticated: a
+// real one is a few hundred bytes. Other requests are read only once their
+// session token is known (see queryRequest).
+const maxLoginBody = 64 << 10
+
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	var req loginRequest
+	r.Body = http.MaxBytesReader(w, r.Body, maxLoginBody)
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeFailure(w, codeSyntax, fmt.Sprintf("login request larger than %d bytes", maxLoginBody), nil)
+			return
+		}
 		writeFailure(w, codeSyntax, "malformed login request", nil)
 		return
 	}

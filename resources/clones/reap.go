@@ -23,6 +23,9 @@ const (
 	Drop   = "drop"
 	Keep   = "keep"
 	Report = "report" // named like a clone but not recorded as one: never dropped
+	// RemoveTemp is a name with only the temporary file of a clone that never
+	// finished: reaping removes the file unless a clone is writing it.
+	RemoveTemp = "remove-temp"
 )
 
 // Verdict is what the reaper decides for one clone, and why.
@@ -54,6 +57,8 @@ func Decide(clones []warehouse.CloneRecord, r ReapRules) []Verdict {
 		switch {
 		case c.Name == warehouse.Production || !strings.HasPrefix(c.Name, warehouse.ClonePrefix):
 			continue // never a candidate
+		case c.Bytes < 0 && c.TempBytes > 0 && c.Origin == "":
+			v.Action, v.Reason = RemoveTemp, fmt.Sprintf("only a temporary file of an unfinished clone (%d bytes)", c.TempBytes)
 		case c.Origin != warehouse.Production:
 			v.Action, v.Reason = Report, "no recorded origin: not made by clone_prod, so left alone"
 		case r.Keep[c.PRID]:
@@ -84,17 +89,27 @@ func roundAge(d time.Duration) string {
 	return d.Round(time.Minute).String()
 }
 
-// ParseAge reads a duration such as 14d, 36h or 90m.
+// MaxAgeDays bounds an age: 100 years, far below where a duration overflows
+// (about 106,751 days), so no age wraps round to "drop everything".
+const MaxAgeDays = 36500
+
+// ParseAge reads a duration such as 14d, 36h or 90m, from 0 to MaxAgeDays days.
+// What overflows or exceeds the bound is an error, never a wrapped value.
 func ParseAge(s string) (time.Duration, error) {
+	const maxAge = MaxAgeDays * 24 * time.Hour
+	bad := fmt.Errorf("age %q: expected a duration from 0 to %dd, such as 14d, 36h or 90m", s, MaxAgeDays)
 	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err == nil && n >= 0 {
-			return time.Duration(n) * 24 * time.Hour, nil
+		n, err := strconv.ParseInt(days, 10, 64)
+		if err != nil || n < 0 || n > MaxAgeDays || strings.HasPrefix(days, "+") {
+			return 0, bad
 		}
-	} else if d, err := time.ParseDuration(s); err == nil && d >= 0 {
-		return d, nil
+		return time.Duration(n) * 24 * time.Hour, nil
 	}
-	return 0, fmt.Errorf("age %q: expected a duration such as 14d, 36h or 90m", s)
+	d, err := time.ParseDuration(s) // an overflow is an error here
+	if err != nil || d < 0 || d > maxAge {
+		return 0, bad
+	}
+	return d, nil
 }
 
 // ParsePRIDs reads a comma-separated list of PR ids.
@@ -149,6 +164,16 @@ func Reap(ctx context.Context, log zerolog.Logger, wh warehouse.Warehouse, rules
 			if err := wh.DropDatabase(ctx, v.Name); err != nil {
 				return verdicts, err
 			}
+		}
+	}
+	// Temporary files killed clones left, of any name; a running clone's stays.
+	if tr, ok := wh.(warehouse.TempRemover); ok && !dryRun {
+		freed, err := tr.RemoveStaleTemps(ctx)
+		if err != nil {
+			return verdicts, err
+		}
+		if freed > 0 {
+			log.Info().Int64("bytes", freed).Msg("removed temporary files of unfinished clones")
 		}
 	}
 	return verdicts, nil

@@ -35,15 +35,18 @@ func (w *Warehouse) CloneDatabase(ctx context.Context, src, dst string) (warehou
 	if w.readOnly[strings.ToUpper(dst)] {
 		return warehouse.CloneInfo{}, fmt.Errorf("clone onto %s: it is read-only here", dst)
 	}
+	if err := w.checkConfinedWrite(dst); err != nil {
+		return warehouse.CloneInfo{}, err
+	}
 	if !fileExists(srcPath) {
 		return warehouse.CloneInfo{}, fmt.Errorf("clone %s: %w", src, ErrNoDatabase)
 	}
 
-	unlock, err := w.lockName(ctx, dst)
+	lock, err := w.lockName(ctx, dst)
 	if err != nil {
 		return warehouse.CloneInfo{}, err
 	}
-	defer unlock()
+	defer lock.Unlock()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.quiesceLocked(ctx, src, srcPath); err != nil {

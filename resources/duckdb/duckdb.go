@@ -33,8 +33,12 @@ const fileExt = ".duckdb"
 
 // Config configures the embedded warehouse.
 type Config struct {
-	Dir      string           // folder of database files; created if missing
-	ReadOnly []string         // databases attached read-only, e.g. PRODUCTION in a branch
+	Dir      string   // folder of database files; created if missing
+	ReadOnly []string // databases attached read-only, e.g. PRODUCTION in a branch
+	// Writable, when set, confines the instance (see confine.go): these are
+	// the only databases it may open, and no statement can reach any other
+	// file. ReadOnly ones are then not opened at all.
+	Writable []string
 	LockWait time.Duration    // how long to wait for a database another process holds
 	Log      zerolog.Logger   // receives clone and lock-wait messages
 	Now      func() time.Time // the clock clone notes are stamped with; time.Now when nil
@@ -48,6 +52,8 @@ type Warehouse struct {
 	mu       sync.Mutex      // guards attached and serialises attach, detach and clone
 	attached map[string]bool // name -> attached read-only
 	readOnly map[string]bool // from cfg.ReadOnly, upper-cased
+	writable map[string]bool // from cfg.Writable, upper-cased
+	tempDir  string          // a confined instance's private spill folder
 
 	beforeSwap func() error // test hook: runs before a write's swap
 }
@@ -66,6 +72,16 @@ func Open(ctx context.Context, cfg Config) (*Warehouse, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("warehouse folder %s: %w", cfg.Dir, err)
 	}
+	if len(cfg.Writable) > 0 { // allowed_paths compares text: use one absolute spelling
+		dir, err := filepath.EvalSymlinks(cfg.Dir)
+		if err == nil {
+			dir, err = filepath.Abs(dir)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("warehouse folder %s: %w", cfg.Dir, err)
+		}
+		cfg.Dir = dir
+	}
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		return nil, fmt.Errorf("start duckdb: %w", err)
@@ -74,9 +90,16 @@ func Open(ctx context.Context, cfg Config) (*Warehouse, error) {
 		db.Close()
 		return nil, fmt.Errorf("start duckdb: %w", err)
 	}
-	w := &Warehouse{cfg: cfg, db: db, attached: map[string]bool{}, readOnly: map[string]bool{}}
+	w := &Warehouse{cfg: cfg, db: db, attached: map[string]bool{}, readOnly: map[string]bool{},
+		writable: map[string]bool{}}
 	for _, name := range cfg.ReadOnly {
 		w.readOnly[strings.ToUpper(name)] = true
+	}
+	if w.Confined() {
+		if err := w.confine(ctx); err != nil {
+			w.Close()
+			return nil, err
+		}
 	}
 	return w, nil
 }
@@ -130,6 +153,12 @@ func (w *Warehouse) attach(ctx context.Context, name string, create bool) error 
 	if _, ok := w.attached[name]; ok {
 		return nil
 	}
+	if err := w.checkConfinedAttach(name); err != nil {
+		return err
+	}
+	if err := w.checkFile(name, path); err != nil {
+		return err
+	}
 	info, err := os.Stat(path)
 	isNew := errors.Is(err, os.ErrNotExist)
 	if isNew {
@@ -138,6 +167,9 @@ func (w *Warehouse) attach(ctx context.Context, name string, create bool) error 
 		}
 		if w.readOnly[strings.ToUpper(name)] {
 			return fmt.Errorf("%s: %w (and it is read-only here)", name, ErrNoDatabase)
+		}
+		if w.Confined() { // a branch's database is made only by cloning, which records its origin
+			return fmt.Errorf("%s: %w: run `run job clone_prod` first", name, ErrNoDatabase)
 		}
 	} else if err == nil && info.Mode().IsRegular() && info.Size() == 0 {
 		// DuckDB never leaves a database file empty; one is a creation that
@@ -166,6 +198,11 @@ func (w *Warehouse) attachLocked(ctx context.Context, name, path string, readOnl
 		_, err := w.db.ExecContext(ctx, stmt)
 		if err == nil {
 			w.attached[name] = readOnly
+			if err := w.checkOpened(name, path); err != nil {
+				_, _ = w.db.ExecContext(context.WithoutCancel(ctx), "DETACH "+warehouse.Quote(name))
+				delete(w.attached, name)
+				return err
+			}
 			return nil
 		}
 		if !isLockError(err) {
@@ -232,21 +269,27 @@ func (w *Warehouse) DropDatabase(ctx context.Context, name string) error {
 	if w.readOnly[strings.ToUpper(name)] {
 		return fmt.Errorf("drop %s: it is read-only here", name)
 	}
-	unlock, err := w.lockName(ctx, name)
+	if err := w.checkConfinedWrite(name); err != nil {
+		return err
+	}
+	lock, err := w.lockName(ctx, name)
 	if err != nil {
 		return err
 	}
-	defer unlock()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.detachLocked(ctx, name); err != nil {
+		lock.Unlock()
 		return err
 	}
 	for _, p := range []string{path, path + ".wal", filepath.Join(w.cfg.Dir, name+noteExt)} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			lock.Unlock()
 			return fmt.Errorf("drop %s: %w", name, err)
 		}
 	}
+	removeTemps(w.cfg.Dir, name) // what a killed clone of this name left: we hold its lock
+	w.unlockAndRemove(lock)
 	return nil
 }
 
@@ -261,6 +304,9 @@ func (w *Warehouse) Close() error {
 		}
 	}
 	errs = append(errs, w.db.Close())
+	if w.tempDir != "" {
+		errs = append(errs, os.RemoveAll(w.tempDir))
+	}
 	return errors.Join(errs...)
 }
 

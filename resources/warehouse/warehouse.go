@@ -85,7 +85,17 @@ type CloneRecord struct {
 	PRID     string    `json:"pr_id"`
 	Origin   string    `json:"origin,omitempty"`   // the database it was cloned from; "" if not recorded
 	ClonedAt time.Time `json:"cloned_at,omitzero"` // when it was made or last refreshed
-	Bytes    int64     `json:"bytes"`              // size on disk, -1 when unknown
+	Bytes    int64     `json:"bytes"`              // size on disk, -1 when unknown (or no file)
+	// TempBytes is the size of temporary files of clones of this name still
+	// on disk: one being made now, or one a killed clone left.
+	TempBytes int64 `json:"temp_bytes,omitempty"`
+}
+
+// TempRemover is a warehouse that can remove what killed clones left behind.
+type TempRemover interface {
+	// RemoveStaleTemps removes temporary clone files no live clone is writing
+	// and returns how many bytes it freed.
+	RemoveStaleTemps(ctx context.Context) (int64, error)
 }
 
 // CloneNote is the document a clone records: its origin and when it was made.
