@@ -2,16 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/assetflow/assetflow/engine"
 	"github.com/assetflow/assetflow/internal/console"
-	"github.com/assetflow/assetflow/internal/runstore"
 )
 
 // runFlags are the flags of commands that run something.
@@ -82,23 +79,10 @@ out of the selection are loaded from the warehouse through their I/O manager.
 			if err != nil {
 				return err
 			}
-			sel := selection
-			if flags.fromFailure != "" {
-				if cmd.Flags().Changed("select") {
-					return engine.Usagef("--select and --from-failure do not go together: choose one")
-				}
-				nodes, err := c.fromFailure(cmd.Context(), flags.fromFailure, "assets", "assets")
-				if err != nil {
-					return err
-				}
-				for _, n := range nodes {
-					if !l.catalog.HasAsset(n) {
-						return engine.Usagef("step %s of run %s no longer exists: the definitions changed since that run", n, flags.fromFailure)
-					}
-				}
-				sel = strings.Join(nodes, ",")
+			if flags.fromFailure != "" && cmd.Flags().Changed("select") {
+				return engine.Usagef("--select and --from-failure do not go together: choose one")
 			}
-			plan, err := l.catalog.PlanAssets(sel, rc)
+			plan, sel, err := c.planRun(cmd.Context(), l, "assets", "", selection, flags.fromFailure, rc)
 			if err != nil {
 				return err
 			}
@@ -127,14 +111,7 @@ func (c *cli) jobCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			plan, err := l.catalog.PlanJob(args[0], rc)
-			if err == nil && flags.fromFailure != "" {
-				nodes, ferr := c.fromFailure(cmd.Context(), flags.fromFailure, "job", args[0])
-				if ferr != nil {
-					return ferr
-				}
-				plan, err = l.catalog.PlanJobNodes(args[0], nodes, rc)
-			}
+			plan, _, err := c.planRun(cmd.Context(), l, "job", args[0], "", flags.fromFailure, rc)
 			if err != nil {
 				return err
 			}
@@ -152,34 +129,12 @@ func (c *cli) jobCmd() *cobra.Command {
 // execute runs a plan, logging events and recording them in the run store, and
 // prints its summary.
 func (c *cli) execute(ctx context.Context, l *loaded, plan *engine.Plan, flags runFlags, kind, selection string) error {
-	store, err := c.openStore(ctx, false)
+	rec, err := c.startRecording(ctx, l, plan, kind, selection)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	runID := engine.NewRunID()
-	if err := store.StartRun(ctx, runstore.Run{ID: runID, Kind: kind, Name: plan.Name, Selection: selection,
-		Env: l.env.Name, Nodes: plan.Nodes(), Start: time.Now()}); err != nil {
-		return err
-	}
-	history := store.Events(runID)
-	for _, key := range plan.Resources() {
-		for _, r := range l.catalog.Describe().Resources {
-			if r.Key == key && key == "hackernews" {
-				l.log.Info().Str("env", l.env.Name).Msgf("items come from %s", r.Description)
-			}
-		}
-	}
-	nodeLog := l.log
-	r := engine.Runner{MaxConcurrency: flags.maxConcurrency, FailFast: flags.failFast, RunID: runID,
-		Events: engine.Sinks{console.Events(l.events), history}, Logger: &nodeLog}
-	res := r.Run(ctx, plan)
-	// Record the end even if the run was cancelled.
-	recordErr := errors.Join(history.Close(), store.FinishRun(context.WithoutCancel(ctx), res))
+	res := rec.run(ctx, l, plan, flags)
 	console.Summary(c.stdout, res)
-	if recordErr != nil {
-		l.log.Warn().Err(recordErr).Msg("recording the run in the run store")
-	}
 	return res.Err()
 }
 
