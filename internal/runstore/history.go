@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -112,4 +113,19 @@ func (s *SQLite) EventsAfter(ctx context.Context, id string, seq int64, limit in
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// RunHeader returns one run's record without its steps, cheaply, for readers
+// that poll a run in progress.
+func (s *SQLite) RunHeader(ctx context.Context, id string) (Run, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT run_id, kind, name, selection, env, nodes, status, error, started_ns, ended_ns, pid, host
+		FROM runs WHERE run_id = ?`, id)
+	r, err := scanRun(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, engine.Usagef("no run %q in %s (see run runs)", id, s.path)
+	}
+	if err != nil {
+		return r, fmt.Errorf("run store %s: %w", s.path, err)
+	}
+	return r, nil
 }
