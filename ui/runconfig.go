@@ -129,9 +129,9 @@ func (s *Server) defaults(ctx context.Context, req LaunchRequest) (string, error
 			if err := val.Encode(f.Default); err != nil {
 				return "", err
 			}
-			key := &yaml.Node{Kind: yaml.ScalarNode, Value: f.Name, LineComment: f.Type}
+			key := &yaml.Node{Kind: yaml.ScalarNode, Value: f.Name, HeadComment: f.Type}
 			if f.Description != "" {
-				key.LineComment = f.Type + ": " + f.Description
+				key.HeadComment = f.Type + ": " + f.Description
 			}
 			cfg.Content = append(cfg.Content, key, &val)
 		}
@@ -142,6 +142,11 @@ func (s *Server) defaults(ctx context.Context, req LaunchRequest) (string, error
 		return "# nothing in this run takes config\n", nil
 	}
 	root := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "ops"}, opsMap}}
-	out, err := yaml.Marshal(root)
-	return string(out), err
+	var b strings.Builder
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(root); err != nil {
+		return "", err
+	}
+	return b.String(), enc.Close()
 }

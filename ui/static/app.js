@@ -163,8 +163,10 @@ function runPage() {
   };
   const onEvent = (e) => {
     const t = Date.parse(e.Time);
-    const l = Date.now() - t;
-    lag.last = l; lag.max = Math.max(lag.max, l); lag.count++;
+    if (running) { // only a run in progress has a lag to speak of
+      const l = Date.now() - t;
+      lag.last = l; lag.max = Math.max(lag.max, l); lag.count++;
+    }
     if (t0 === null) t0 = t;
     tEnd = Math.max(tEnd || t, t);
     if (e.Node) {
@@ -242,7 +244,7 @@ function runPage() {
   });
   es.addEventListener("end", () => {
     es.close(); running = false; draw();
-    lagEl.textContent = lag.count + " events · max live lag " + lag.max + " ms";
+    lagEl.textContent = tbody.children.length + " events" + (lag.count ? " · max live lag " + lag.max + " ms" : "");
     document.body.dataset.ended = "1";
   });
   es.onerror = () => { if (!running) es.close(); };
