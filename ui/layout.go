@@ -32,7 +32,7 @@ const (
 type graphLayout struct {
 	Width, Height int
 	Nodes         []layoutNode
-	Edges         []string // SVG path data
+	Edges         []layoutEdge
 	Groups        []layoutGroup
 }
 
@@ -46,6 +46,12 @@ type layoutNode struct {
 	Collapsed          bool   // a collapsed group's box
 	Count              int    // assets in a collapsed group
 	Link               string
+}
+
+// layoutEdge is one arrow between two boxes.
+type layoutEdge struct {
+	From, To string // box names (a collapsed group's is "group:NAME")
+	Path     string // SVG path data
 }
 
 // layoutGroup is one band.
@@ -199,7 +205,8 @@ func layout(nodes []engine.NodeView, states map[string]AssetState, collapse coll
 					y2 = b.Y + b.H
 				}
 			}
-			out.Edges = append(out.Edges, fmt.Sprintf("M%d,%d C%d,%d %d,%d %d,%d", x1, y1, mid, y1, mid, y2, x2, y2))
+			out.Edges = append(out.Edges, layoutEdge{From: a.Name, To: b.Name,
+				Path: fmt.Sprintf("M%d,%d C%d,%d %d,%d %d,%d", x1, y1, mid, y1, mid, y2, x2, y2)})
 		}
 	}
 	out.Width = marginX*2 + maxLayer*colW + nodeW
