@@ -70,7 +70,7 @@ func (c itemsConfig) Validate() error {
 // asset that always fails with hostile text, a flaky one that succeeds on its
 // second attempt, and op jobs.
 type fixture struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *Server
 	http    *httptest.Server
 	store   *runstore.SQLite

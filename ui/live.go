@@ -65,6 +65,7 @@ func (s *Server) apiStream(w http.ResponseWriter, r *http.Request) {
 	flusher.Flush()
 	tick := time.NewTicker(s.cfg.Poll)
 	defer tick.Stop()
+	final := false
 	for {
 		events, err := s.cfg.Store.EventsAfter(r.Context(), id, after, streamBatch)
 		if err != nil {
@@ -76,9 +77,19 @@ func (s *Server) apiStream(w http.ResponseWriter, r *http.Request) {
 			}
 			after = e.Seq
 		}
+		if len(events) == streamBatch {
+			flusher.Flush()
+			continue // more are waiting: send them before the run's end
+		}
 		now, err := s.cfg.Store.RunHeader(r.Context(), id)
 		if err != nil {
 			return
+		}
+		if now.Status != "STARTED" && !final {
+			// Every event is recorded before the run's end: read them once
+			// more, so the end is announced after its last events.
+			final = true
+			continue
 		}
 		if now.Status != run.Status || now.Error != run.Error || now.Duration != run.Duration {
 			run = now
@@ -87,9 +98,6 @@ func (s *Server) apiStream(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		flusher.Flush()
-		if len(events) == streamBatch {
-			continue // more are waiting
-		}
 		if run.Status != "STARTED" && len(events) == 0 {
 			send("end", 0, map[string]string{"status": run.Status})
 			flusher.Flush()

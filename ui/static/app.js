@@ -112,6 +112,9 @@ function assetsPage() {
   };
   setTimeout(poll, 2000);
   refresh();
+  window.assetflowReadyAt = performance.now();
+  // After the next frame: style, layout and paint of the graph are done.
+  requestAnimationFrame(() => setTimeout(() => { window.assetflowPaintedAt = performance.now(); }, 0));
   document.body.dataset.ready = "1";
 }
 
@@ -136,14 +139,28 @@ function runPage() {
     if (!steps.has(n)) { steps.set(n, { bars: [], status: "STARTED" }); order.push(n); }
     return steps.get(n);
   };
-  const applyFilter = (tr) => {
-    const hide = (fLevel.value && tr.dataset.level !== fLevel.value) || (fStep.value && tr.dataset.step !== fStep.value);
-    tr.classList.toggle("hidden", !!hide);
+  // The event log keeps every event in memory and shows the newest maxRows
+  // that match the filters, so a run of 10,000 steps stays responsive.
+  const maxRows = 1000;
+  const all = [];
+  const matches = (row) => (!fLevel.value || row.dataset.level === fLevel.value) && (!fStep.value || row.dataset.step === fStep.value);
+  const note = document.createElement("caption");
+  document.getElementById("events").prepend(note);
+  const showNote = () => {
+    note.textContent = all.length > maxRows ? "newest " + Math.min(maxRows, tbody.children.length) + " matching of " + all.length + " events" : "";
   };
-  fLevel.addEventListener("change", () => tbody.querySelectorAll("tr").forEach(applyFilter));
-  fStep.addEventListener("change", () => tbody.querySelectorAll("tr").forEach(applyFilter));
+  const refilter = () => {
+    const rows = [];
+    for (let i = all.length - 1; i >= 0 && rows.length < maxRows; i--) if (matches(all[i])) rows.push(all[i]);
+    tbody.replaceChildren(...rows.reverse());
+    showNote();
+  };
+  fLevel.addEventListener("change", refilter);
+  fStep.addEventListener("change", refilter);
+  const stepRows = new Map();
+  document.querySelectorAll("#steps tr[data-step]").forEach((tr) => stepRows.set(tr.dataset.step, tr));
   const setStepRow = (node, status, attempts, dur, err) => {
-    const tr = document.querySelector('#steps tr[data-step="' + CSS.escape(node) + '"]');
+    const tr = stepRows.get(node);
     if (!tr) return;
     const b = tr.children[1].querySelector(".badge");
     b.textContent = status; b.className = "badge status-" + status;
@@ -198,14 +215,17 @@ function runPage() {
     if (e.Error) m = (m ? m + ": " : "") + e.Error;
     if (e.Materialization) m = (m ? m + " " : "") + e.Materialization.Location + ": " + e.Materialization.Rows + " rows";
     tr.appendChild(el("td", "", m));
-    applyFilter(tr);
-    tbody.appendChild(tr);
+    all.push(tr);
+    if (matches(tr)) {
+      tbody.appendChild(tr);
+      if (tbody.children.length > maxRows) tbody.firstChild.remove();
+    }
     scheduleDraw();
   };
   const scheduleDraw = () => {
     if (drawPending) return;
     drawPending = true;
-    setTimeout(() => { drawPending = false; draw(); }, 150);
+    setTimeout(() => { drawPending = false; draw(); showNote(); }, order.length > 1000 ? 1000 : 150);
   };
   const draw = () => {
     const rowH = 18, left = 170, width = Math.max(600, gantt.clientWidth - 20);
@@ -241,10 +261,11 @@ function runPage() {
     document.getElementById("run-duration").textContent = r.duration_ns > 0 ? fmtDur(r.duration_ns) : "-";
     document.getElementById("run-error").textContent = r.error || "";
     running = r.status === "STARTED";
+    if (!running) window.assetflowEndShownAt = Date.now();
   });
   es.addEventListener("end", () => {
     es.close(); running = false; draw();
-    lagEl.textContent = tbody.children.length + " events" + (lag.count ? " · max live lag " + lag.max + " ms" : "");
+    lagEl.textContent = all.length + " events" + (lag.count ? " · max live lag " + lag.max + " ms" : "");
     document.body.dataset.ended = "1";
   });
   es.onerror = () => { if (!running) es.close(); };
