@@ -191,12 +191,12 @@ func readSSE(t *testing.T, f *fixture, path string) (events []runstore.SeqEvent,
 		case strings.HasPrefix(line, "data: "):
 			data := []byte(strings.TrimPrefix(line, "data: "))
 			switch kind {
-			case "event":
-				var e runstore.SeqEvent
-				if err := json.Unmarshal(data, &e); err != nil {
+			case "events":
+				var batch []runstore.SeqEvent
+				if err := json.Unmarshal(data, &batch); err != nil {
 					t.Fatal(err)
 				}
-				events = append(events, e)
+				events = append(events, batch...)
 			case "run":
 				var r runstore.Run
 				if err := json.Unmarshal(data, &r); err != nil {

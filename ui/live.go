@@ -8,11 +8,13 @@ import (
 )
 
 // streamBatch bounds the events read from the store per poll.
-const streamBatch = 5000
+const streamBatch = 20000
 
 // apiStream follows a run as server-sent events, reading the store every Poll:
-// "event" for each recorded event (its id is its position, so a reconnecting
-// browser resumes with Last-Event-ID), "run" when the run's record changes,
+// "events" with the events recorded since the last message, in order, as a
+// JSON array (its id is the last one's position, so a reconnecting browser
+// resumes with Last-Event-ID; one message per poll keeps a 10,000-step run
+// cheap to follow), "run" when the run's record changes,
 // and "end" once the run has finished and every event was sent. Runs of other
 // processes are followed the same way, since everything comes from the store.
 func (s *Server) apiStream(w http.ResponseWriter, r *http.Request) {
@@ -71,11 +73,11 @@ func (s *Server) apiStream(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return
 		}
-		for _, e := range events {
-			if !send("event", e.Seq, e) {
+		if len(events) > 0 {
+			after = events[len(events)-1].Seq
+			if !send("events", after, events) {
 				return
 			}
-			after = e.Seq
 		}
 		if len(events) == streamBatch {
 			flusher.Flush()

@@ -245,9 +245,15 @@ type failure struct {
 type runPage struct {
 	page
 	Run          *runstore.RunDetail
+	Steps        []runstore.Step // the rows of the steps table
+	StepNote     string          // why Steps is not every step
 	Failures     []failure
 	CanReexecute bool
 }
+
+// bigRun is the number of steps above which the run page lists only the steps
+// that did not succeed, so a run of 10,000 steps stays light.
+const bigRun = 1000
 
 func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
@@ -269,7 +275,16 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
 		s.renderFailure(w, err)
 		return
 	}
-	p := runPage{page: s.page("Run "+id, "run"), Run: d}
+	p := runPage{page: s.page("Run "+id, "run"), Run: d, Steps: d.Steps}
+	if len(d.Steps) > bigRun {
+		p.Steps = nil
+		for _, st := range d.Steps {
+			if st.Status != "SUCCESS" && st.Status != "NOT STARTED" && st.Status != "STARTED" {
+				p.Steps = append(p.Steps, st)
+			}
+		}
+		p.StepNote = fmt.Sprintf("%d steps: this table lists those that failed, were skipped or were cancelled; GET /api/runs/%s has them all.", len(d.Steps), id)
+	}
 	for _, e := range events {
 		if e.Type == engine.EventStepFailure {
 			p.Failures = append(p.Failures, failure{Node: e.Node, Error: e.Error, Stack: e.Stack})

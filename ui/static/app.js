@@ -140,28 +140,60 @@ function runPage() {
     return steps.get(n);
   };
   // The event log keeps every event in memory and shows the newest maxRows
-  // that match the filters, so a run of 10,000 steps stays responsive.
+  // that match the filters; rows are made only when shown, and added once a
+  // frame, so a run of 10,000 steps stays live.
   const maxRows = 1000;
   const all = [];
-  const matches = (row) => (!fLevel.value || row.dataset.level === fLevel.value) && (!fStep.value || row.dataset.step === fStep.value);
+  const matches = (e) => (!fLevel.value || levelOf(e.Type) === fLevel.value) && (!fStep.value || (e.Node || "") === fStep.value);
   const note = document.createElement("caption");
   document.getElementById("events").prepend(note);
   const showNote = () => {
-    note.textContent = all.length > maxRows ? "newest " + Math.min(maxRows, tbody.children.length) + " matching of " + all.length + " events" : "";
+    note.textContent = all.length > maxRows ? "the newest matching events of " + all.length + " (at most " + maxRows + ")" : "";
+  };
+  const row = (e) => {
+    const tr = el("tr", "level-" + levelOf(e.Type));
+    tr.appendChild(el("td", "", new Date(Date.parse(e.Time)).toLocaleTimeString()));
+    tr.appendChild(el("td", "", levelOf(e.Type)));
+    tr.appendChild(el("td", "", e.Type));
+    tr.appendChild(el("td", "", e.Node || ""));
+    let m = e.Message || "";
+    if (e.Error) m = (m ? m + ": " : "") + e.Error;
+    if (e.Materialization) m = (m ? m + " " : "") + e.Materialization.Location + ": " + e.Materialization.Rows + " rows";
+    tr.appendChild(el("td", "", m));
+    return tr;
+  };
+  let pending = [], flushQueued = false;
+  const flushRows = () => {
+    flushQueued = false;
+    const add = pending.slice(-maxRows).map(row);
+    pending = [];
+    tbody.append(...add);
+    while (tbody.children.length > maxRows) tbody.firstChild.remove();
+    showNote();
   };
   const refilter = () => {
-    const rows = [];
-    for (let i = all.length - 1; i >= 0 && rows.length < maxRows; i--) if (matches(all[i])) rows.push(all[i]);
-    tbody.replaceChildren(...rows.reverse());
+    const shown = [];
+    for (let i = all.length - 1; i >= 0 && shown.length < maxRows; i--) if (matches(all[i])) shown.push(all[i]);
+    pending = [];
+    tbody.replaceChildren(...shown.reverse().map(row));
     showNote();
   };
   fLevel.addEventListener("change", refilter);
   fStep.addEventListener("change", refilter);
+  fStep.addEventListener("input", refilter);
   const stepRows = new Map();
   document.querySelectorAll("#steps tr[data-step]").forEach((tr) => stepRows.set(tr.dataset.step, tr));
+  const stepsBody = document.querySelector("#steps tbody");
   const setStepRow = (node, status, attempts, dur, err) => {
-    const tr = stepRows.get(node);
-    if (!tr) return;
+    let tr = stepRows.get(node);
+    if (!tr) {
+      if (status !== "FAILURE" && status !== "CANCELED" && status !== "SKIPPED") return; // a big run lists only these
+      tr = el("tr"); tr.dataset.step = node;
+      tr.appendChild(el("td", "", node));
+      const td = el("td"); td.appendChild(el("span", "badge")); tr.appendChild(td);
+      for (let i = 0; i < 3; i++) tr.appendChild(el("td", i === 2 ? "error-text" : ""));
+      stepsBody.appendChild(tr); stepRows.set(node, tr);
+    }
     const b = tr.children[1].querySelector(".badge");
     b.textContent = status; b.className = "badge status-" + status;
     if (attempts) tr.children[2].textContent = attempts;
@@ -205,41 +237,37 @@ function runPage() {
         }
       }
     }
-    const tr = el("tr", "level-" + levelOf(e.Type));
-    tr.dataset.level = levelOf(e.Type); tr.dataset.step = e.Node || "";
-    tr.appendChild(el("td", "", new Date(t).toLocaleTimeString()));
-    tr.appendChild(el("td", "", tr.dataset.level));
-    tr.appendChild(el("td", "", e.Type));
-    tr.appendChild(el("td", "", e.Node || ""));
-    let m = e.Message || "";
-    if (e.Error) m = (m ? m + ": " : "") + e.Error;
-    if (e.Materialization) m = (m ? m + " " : "") + e.Materialization.Location + ": " + e.Materialization.Rows + " rows";
-    tr.appendChild(el("td", "", m));
-    all.push(tr);
-    if (matches(tr)) {
-      tbody.appendChild(tr);
-      if (tbody.children.length > maxRows) tbody.firstChild.remove();
+    all.push(e);
+    if (matches(e)) {
+      pending.push(e);
+      if (!flushQueued) { flushQueued = true; requestAnimationFrame(flushRows); }
     }
     scheduleDraw();
   };
   const scheduleDraw = () => {
     if (drawPending) return;
     drawPending = true;
-    setTimeout(() => { drawPending = false; draw(); showNote(); }, order.length > 1000 ? 1000 : 150);
+    setTimeout(() => { drawPending = false; draw(); }, order.length > 1000 ? 500 : 150);
   };
+  const ganttRows = 300;
+  const countsEl = document.getElementById("step-counts");
   const draw = () => {
+    const counts = {};
+    steps.forEach((s) => { counts[s.status] = (counts[s.status] || 0) + 1; });
+    countsEl.textContent = Object.keys(counts).length ? Object.entries(counts).map(([k, v]) => v + " " + k).join(" · ") : "";
+    const rows = order.length > ganttRows ? order.slice(-ganttRows) : order;
     const rowH = 18, left = 170, width = Math.max(600, gantt.clientWidth - 20);
     const now = running ? Date.now() : tEnd;
     const span = Math.max(1, (now || 0) - (t0 || 0));
     const x = (t) => left + ((t - t0) / span) * (width - left - 10);
-    const s = svg("svg", { width, height: order.length * rowH + 24, class: "gantt-svg" });
+    const s = svg("svg", { width, height: rows.length * rowH + 24, class: "gantt-svg" });
     for (let i = 0; i <= 4; i++) {
       const gx = left + (i / 4) * (width - left - 10);
-      s.appendChild(svg("line", { x1: gx, y1: 0, x2: gx, y2: order.length * rowH + 4, class: "grid" }));
-      const lbl = svg("text", { x: gx, y: order.length * rowH + 18, "text-anchor": "middle" });
+      s.appendChild(svg("line", { x1: gx, y1: 0, x2: gx, y2: rows.length * rowH + 4, class: "grid" }));
+      const lbl = svg("text", { x: gx, y: rows.length * rowH + 18, "text-anchor": "middle" });
       lbl.textContent = "+" + fmtDur((span * i / 4) * 1e6); s.appendChild(lbl);
     }
-    order.forEach((n, i) => {
+    rows.forEach((n, i) => {
       const lbl = svg("text", { x: 4, y: i * rowH + 13 }); lbl.textContent = n.length > 24 ? n.slice(0, 23) + "…" : n; s.appendChild(lbl);
       for (const b of steps.get(n).bars) {
         const end = b.end === null ? now : b.end;
@@ -249,12 +277,13 @@ function runPage() {
       }
     });
     gantt.replaceChildren(s);
+    if (rows.length < order.length) gantt.prepend(el("p", "muted", "the " + rows.length + " steps started last, of " + order.length));
     if (!order.length) gantt.replaceChildren(el("p", "muted", "no steps started yet"));
   };
   let running = true;
   const statusEl = document.getElementById("run-status");
   const es = new EventSource("/api/runs/" + encodeURIComponent(runID) + "/stream");
-  es.addEventListener("event", (m) => onEvent(JSON.parse(m.data)));
+  es.addEventListener("events", (m) => { for (const e of JSON.parse(m.data)) onEvent(e); });
   es.addEventListener("run", (m) => {
     const r = JSON.parse(m.data);
     statusEl.textContent = r.status; statusEl.className = "badge status-" + r.status;
@@ -264,7 +293,7 @@ function runPage() {
     if (!running) window.assetflowEndShownAt = Date.now();
   });
   es.addEventListener("end", () => {
-    es.close(); running = false; draw();
+    es.close(); running = false; draw(); flushRows();
     lagEl.textContent = all.length + " events" + (lag.count ? " · max live lag " + lag.max + " ms" : "");
     document.body.dataset.ended = "1";
   });
