@@ -277,6 +277,7 @@ func TestBrowserLaunchpadRunReachesSuccessLive(t *testing.T) {
 	if runs, _ := f.store.Runs(context.Background(), 5); len(runs) != 0 {
 		t.Fatal("validation ran something")
 	}
+	b.screenshot("launchpad-error")
 	// A dry run shows the plan.
 	good := "ops:\n  items:\n    config:\n      base_item_id: 7\n      sleep_ms: 700\n"
 	b.forgetConsole() // the refused validation (400) is logged by the browser
