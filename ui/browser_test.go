@@ -359,3 +359,26 @@ func TestBrowserInjectedScriptsDoNotRun(t *testing.T) {
 	}
 	b.noConsoleErrors("pages with hostile data")
 }
+
+func TestBrowserLiveFailureOffersReexecute(t *testing.T) {
+	f := newFixture(t, nil)
+	var ans LaunchAnswer
+	if code, body := f.post("/api/launch", `{"kind":"assets","selection":"gated,items,broken"}`, &ans); code != 202 {
+		t.Fatalf("launch: %d %s", code, body)
+	}
+	b := newBrowser(t)
+	b.open(f.http.URL + "/runs/" + ans.RunID)
+	// broken fails while gated still waits: its error shows during the run.
+	b.waitJS("failure shown live", `document.getElementById("failures").innerText.includes("broken failed")`, 20*time.Second)
+	if status := eval[string](b, `document.getElementById("run-status").textContent`); status != "STARTED" {
+		t.Fatalf("run status %q while gated waits", status)
+	}
+	if !eval[bool](b, `document.getElementById("reexecute").hidden`) {
+		t.Error("re-execute is offered while the run is still going")
+	}
+	close(f.gate)
+	b.waitJS("run failed", `document.getElementById("run-status").textContent === "FAILURE"`, 20*time.Second)
+	b.waitJS("re-execute offered", `!document.getElementById("reexecute").hidden && document.getElementById("reexecute").offsetParent !== null`, 10*time.Second)
+	b.noInjectedScript("live failed run")
+	b.noConsoleErrors("live failed run")
+}

@@ -291,6 +291,8 @@ function runPage() {
     document.getElementById("run-error").textContent = r.error || "";
     running = r.status === "STARTED";
     if (!running) window.assetflowEndShownAt = Date.now();
+    const re = document.getElementById("reexecute");
+    if (re && (r.status === "FAILURE" || r.status === "CANCELED")) re.hidden = false;
   });
   es.addEventListener("end", () => {
     es.close(); running = false; draw(); flushRows();
@@ -381,10 +383,19 @@ function launchpad() {
   document.body.dataset.ready = "1";
 }
 
+// ---- Runs list: while a run is in progress, refresh the list every few seconds.
+function runsPage() {
+  if (document.querySelector("#runs .status-STARTED")) {
+    setTimeout(() => { if (document.visibilityState === "visible") location.reload(); else runsPage(); }, 3000);
+  }
+  document.body.dataset.ready = "1";
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   const page = document.body.dataset.page;
   if (page === "assets" && document.getElementById("graph")) assetsPage();
   else if (page === "run") runPage();
   else if (page === "launchpad") launchpad();
+  else if (page === "runs") runsPage();
   else document.body.dataset.ready = "1";
 });
