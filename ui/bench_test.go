@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/internal/browsertest"
 	"github.com/assetflow/assetflow/internal/runstore"
 )
 
@@ -95,15 +96,15 @@ func BenchmarkAssetsPageInteractive(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			f := generatedFixture(b, c.n)
-			br := newBrowser(b)
-			br.open(f.http.URL + "/assets" + c.query) // warm: browser start, first compile
+			br := browsertest.New(b)
+			br.Open(f.http.URL + "/assets" + c.query) // warm: browser start, first compile
 			var ready, painted float64
 			b.ResetTimer()
 			for range b.N {
-				br.open(f.http.URL + "/assets" + c.query)
-				br.waitJS("painted", `window.assetflowPaintedAt > 0`, 60*time.Second)
-				ready += eval[float64](br, `window.assetflowReadyAt`)
-				painted += eval[float64](br, `window.assetflowPaintedAt`)
+				br.Open(f.http.URL + "/assets" + c.query)
+				br.WaitJS("painted", `window.assetflowPaintedAt > 0`, 60*time.Second)
+				ready += browsertest.Eval[float64](br, `window.assetflowReadyAt`)
+				painted += browsertest.Eval[float64](br, `window.assetflowPaintedAt`)
 			}
 			b.ReportMetric(ready/float64(b.N), "ms-to-interactive")
 			b.ReportMetric(painted/float64(b.N), "ms-to-painted")
@@ -119,7 +120,7 @@ func BenchmarkAssetsPageInteractive(b *testing.B) {
 // to follow the run reported) while the first node waits, then the run goes.
 func BenchmarkLiveRunLag(b *testing.B) {
 	f := generatedFixture(b, 10000)
-	br := newBrowser(b)
+	br := browsertest.New(b)
 	var maxLag, endLag, events float64
 	var ready float64
 	for range b.N {
@@ -129,17 +130,17 @@ func BenchmarkLiveRunLag(b *testing.B) {
 			b.Fatal(err)
 		}
 		start := time.Now()
-		br.open(f.http.URL + "/runs/" + id)
-		br.waitJS("run page following", `document.querySelectorAll("#events tbody tr").length >= 2`, 60*time.Second)
+		br.Open(f.http.URL + "/runs/" + id)
+		br.WaitJS("run page following", `document.querySelectorAll("#events tbody tr").length >= 2`, 60*time.Second)
 		ready += float64(time.Since(start).Milliseconds())
 		close(f.gate)
-		br.waitJS("run followed to its end", `document.body.dataset.ended === "1"`, 120*time.Second)
+		br.WaitJS("run followed to its end", `document.body.dataset.ended === "1"`, 120*time.Second)
 		d := f.waitRun(id)
 		end := d.Start.Add(d.Duration)
 		b.Logf("run of %d nodes took %s", len(d.Nodes), d.Duration)
-		maxLag += eval[float64](br, `window.assetflowLag.max`)
-		events += eval[float64](br, `window.assetflowLag.count`)
-		endLag += eval[float64](br, `window.assetflowEndShownAt`) - float64(end.UnixMilli())
+		maxLag += browsertest.Eval[float64](br, `window.assetflowLag.max`)
+		events += browsertest.Eval[float64](br, `window.assetflowLag.count`)
+		endLag += browsertest.Eval[float64](br, `window.assetflowEndShownAt`) - float64(end.UnixMilli())
 	}
 	b.ReportMetric(maxLag/float64(b.N), "ms-max-event-lag")
 	b.ReportMetric(endLag/float64(b.N), "ms-end-shown-after")
