@@ -210,6 +210,11 @@ function runPage() {
     if (e.Stack) { const d = el("details"); d.appendChild(el("summary", "", "stack")); d.appendChild(el("pre", "", e.Stack)); sec.appendChild(d); }
     box.appendChild(sec);
   };
+  const backoff = (msg) => {
+    const m = /retrying in ([0-9.]+)(ms|µs|us|s|m)\b/.exec(msg || "");
+    if (!m) return 0;
+    return parseFloat(m[1]) * ({ ms: 1, "µs": 0.001, us: 0.001, s: 1000, m: 60000 })[m[2]];
+  };
   const onEvent = (e) => {
     const t = Date.parse(e.Time);
     if (running) { // only a run in progress has a lag to speak of
@@ -225,7 +230,8 @@ function runPage() {
         case "STEP_START": s.bars.push({ start: t, end: null, kind: "STARTED", attempt: 1 }); s.status = "STARTED"; setStepRow(e.Node, "STARTED", 1); break;
         case "STEP_RETRY":
           if (open) { open.end = t; open.kind = "RETRY"; }
-          s.bars.push({ start: t, end: null, kind: "STARTED", attempt: e.Attempt + 1 });
+          // The next attempt starts after the backoff the message names.
+          s.bars.push({ start: t + backoff(e.Message), end: null, kind: "STARTED", attempt: e.Attempt + 1 });
           setStepRow(e.Node, "STARTED", e.Attempt + 1, "", e.Error); break;
         case "STEP_SUCCESS": case "STEP_FAILURE": case "STEP_CANCELED": case "STEP_SKIPPED": {
           const st = e.Type.slice(5);
@@ -329,7 +335,7 @@ function launchpad() {
     gutter.replaceChildren(); notes.replaceChildren();
     for (let i = 1; i <= n; i++) {
       const g = el("span", bad.has(i) ? "bad" : "", String(i)); gutter.appendChild(g); gutter.appendChild(document.createTextNode("\n"));
-      const m = el("span", "", bad.has(i) ? "← " + bad.get(i) : ""); m.dataset.line = i; notes.appendChild(m); notes.appendChild(document.createTextNode("\n"));
+      const m = el("span", "", bad.has(i) ? "← " + bad.get(i) : ""); m.dataset.line = i; if (bad.has(i)) m.title = bad.get(i); notes.appendChild(m); notes.appendChild(document.createTextNode("\n"));
     }
     gutter.scrollTop = text.scrollTop; notes.scrollTop = text.scrollTop;
   };
