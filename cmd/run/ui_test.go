@@ -211,3 +211,49 @@ func TestUIRefusesUnsafeStarts(t *testing.T) {
 		t.Error("a refused launch wrote the warehouse")
 	}
 }
+
+// TestUIInBranchWritesOnlyTheClone launches runs from a branch deployment's UI:
+// clone_prod makes PR 42's clone, and materializing writes only into it; the
+// PRODUCTION file stays byte for byte the same, as with the CLI.
+func TestUIInBranchWritesOnlyTheClone(t *testing.T) {
+	p := newProject(t)
+	p.must(prod, "assets")
+	production := p.rows("PRODUCTION")
+	before := p.checksums()
+	u := p.startUI(branch("42"))
+	var env struct {
+		Name     string `json:"environment"`
+		Database string `json:"database"`
+	}
+	u.get("/api/env", &env)
+	if env.Name != "branch" || env.Database != "PRODUCTION_CLONE_42" {
+		t.Fatalf("env %+v, want branch on PRODUCTION_CLONE_42", env)
+	}
+	for _, body := range []string{`{"kind":"job","job":"clone_prod"}`,
+		`{"kind":"assets","config":"ops:\n  items:\n    config:\n      base_item_id: 100\n"}`} {
+		code, text := u.post("/api/launch", body)
+		if code != 202 {
+			t.Fatalf("launch %s: %d %s", body, code, text)
+		}
+		var ans struct {
+			RunID string `json:"run_id"`
+		}
+		_ = json.Unmarshal([]byte(text), &ans)
+		if r := u.waitRun(ans.RunID); r.Status != "SUCCESS" {
+			t.Fatalf("run %s: %+v", body, r)
+		}
+	}
+	if after := p.checksums(); after["PRODUCTION.duckdb"] != before["PRODUCTION.duckdb"] {
+		t.Error("a run launched from the branch UI changed PRODUCTION's file")
+	}
+	if n := len(p.rows("PRODUCTION_CLONE_42")["ITEMS"]); n == 0 || n >= len(production["ITEMS"]) {
+		t.Errorf("the clone has %d items after base_item_id=100 (production %d)", n, len(production["ITEMS"]))
+	}
+	var clones []struct {
+		Name string `json:"name"`
+	}
+	u.get("/api/clones", &clones)
+	if len(clones) != 1 || clones[0].Name != "PRODUCTION_CLONE_42" {
+		t.Errorf("clones %+v", clones)
+	}
+}
