@@ -120,13 +120,7 @@ func ExitCode(err error) int {
 	if errors.As(err, &run) {
 		return ExitRunFailed
 	}
-	var (
-		usage *engine.UsageError
-		def   *engine.DefinitionError
-		val   *engine.ValidationErrors
-		job   *engine.JobUnavailableError
-	)
-	if errors.As(err, &usage) || errors.As(err, &def) || errors.As(err, &val) || errors.As(err, &job) {
+	if engine.IsInvalidInput(err) {
 		return ExitUsage
 	}
 	return ExitRunFailed

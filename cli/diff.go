@@ -105,12 +105,17 @@ func (c *cli) runDiff(ctx context.Context, cmd *cobra.Command, f diffFlags) erro
 			if !ok {
 				return fmt.Errorf("run diff: assets of I/O manager %s are not warehouse tables (%T)", key, v)
 			}
+			src, closeSource, err := diffSource(ctx, l.spec, iom.Warehouse, f.base, head)
+			if err != nil {
+				return err
+			}
+			defer closeSource()
 			for _, n := range byManager[key] {
 				h := iom.Ref(n)
 				h.Database = head
 				b := h
 				b.Database = f.base
-				t, err := diff.Compare(ctx, iom.Warehouse, b, h, diff.Options{Key: l.catalog.AssetKey(n), Samples: samples})
+				t, err := diff.Compare(ctx, src, b, h, diff.Options{Key: l.catalog.AssetKey(n), Samples: samples})
 				if err != nil {
 					return fmt.Errorf("asset %s: %w", n, err)
 				}

@@ -4,15 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/assetflow/assetflow/engine"
 	"github.com/assetflow/assetflow/internal/console"
-	"github.com/assetflow/assetflow/internal/runstore"
 )
 
 // runFlags are the flags of commands that run something.
@@ -84,37 +81,14 @@ out of the selection are loaded from the warehouse through their I/O manager.
 			if err != nil {
 				return err
 			}
-			sel := selection
-			if flags.fromFailure != "" {
-				if cmd.Flags().Changed("select") {
-					return engine.Usagef("--select and --from-failure do not go together: choose one")
-				}
-				nodes, err := c.fromFailure(cmd.Context(), l, flags.fromFailure, "assets", "assets")
-				if err != nil {
-					return err
-				}
-				var again []string
-				for _, n := range nodes {
-					if asset, _, isCheck := engine.SplitCheckNode(n); isCheck {
-						n = asset // a failed check runs again with its asset
-					}
-					if !l.catalog.HasAsset(n) {
-						return engine.Usagef("step %s of run %s no longer exists: the definitions changed since that run", n, flags.fromFailure)
-					}
-					if !slices.Contains(again, n) {
-						again = append(again, n)
-					}
-				}
-				sel = strings.Join(again, ",")
+			if flags.fromFailure != "" && cmd.Flags().Changed("select") {
+				return engine.Usagef("--select and --from-failure do not go together: choose one")
 			}
-			sel, none, err := c.resolveChanged(cmd.Context(), l, rc, sel)
-			if err != nil {
-				return err
-			} else if none {
+			plan, sel, err := c.planRun(cmd.Context(), l, "assets", "", selection, flags.fromFailure, rc)
+			if errors.Is(err, errNothingChanged) {
 				c.printf("nothing changed: every asset's code version matches PRODUCTION's last materialization\n")
 				return nil
 			}
-			plan, err := l.catalog.PlanAssets(sel, rc)
 			if err != nil {
 				return err
 			}
@@ -150,15 +124,7 @@ func (c *cli) jobCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			plan, err := l.catalog.PlanJob(args[0], rc)
-			err = c.withBranchHint(err)
-			if err == nil && flags.fromFailure != "" {
-				nodes, ferr := c.fromFailure(cmd.Context(), l, flags.fromFailure, "job", args[0])
-				if ferr != nil {
-					return ferr
-				}
-				plan, err = l.catalog.PlanJobNodes(args[0], nodes, rc)
-			}
+			plan, _, err := c.planRun(cmd.Context(), l, "job", args[0], "", flags.fromFailure, rc)
 			if err != nil {
 				return err
 			}
@@ -176,37 +142,13 @@ func (c *cli) jobCmd() *cobra.Command {
 // execute runs a plan, logging events and recording them in the run store, and
 // prints its summary.
 func (c *cli) execute(ctx context.Context, l *loaded, plan *engine.Plan, flags runFlags, kind, selection string) error {
-	store, err := c.openStore(ctx, false)
+	rec, err := c.startRecording(ctx, l, plan, kind, selection)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	runID := engine.NewRunID()
-	scope := l.scope()
-	if err := store.StartRun(ctx, runstore.Run{ID: runID, Kind: kind, Name: plan.Name, Selection: selection,
-		Env: l.env.Name, Warehouse: scope.Warehouse, Database: scope.Database, Nodes: plan.Nodes(), Start: time.Now()}); err != nil {
-		return err
-	}
-	history := store.Events(runID)
-	for _, key := range plan.Resources() {
-		for _, r := range l.catalog.Describe().Resources {
-			if r.Key == key && r.Notice != "" {
-				l.log.Info().Str("env", l.env.Name).Msg(r.Notice)
-			}
-		}
-	}
-	nodeLog := l.log
-	checks := &checkTally{}
-	r := engine.Runner{MaxConcurrency: flags.maxConcurrency, FailFast: flags.failFast, RunID: runID,
-		Events: engine.Sinks{console.Events(l.events), history, checks}, Logger: &nodeLog, Progress: l.progress}
-	res := r.Run(ctx, plan)
-	// Record the end even if the run was cancelled.
-	recordErr := errors.Join(history.Close(), store.FinishRun(context.WithoutCancel(ctx), res))
+	res, checks := rec.run(ctx, l, plan, flags)
 	console.Summary(c.stdout, res)
 	checks.write(c.stdout)
-	if recordErr != nil {
-		l.log.Warn().Err(recordErr).Msg("recording the run in the run store")
-	}
 	return res.Err()
 }
 

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -156,4 +157,17 @@ func (e *RunFailedError) Unwrap() []error {
 		errs = append(errs, f.Err)
 	}
 	return errs
+}
+
+// IsInvalidInput reports whether err is the caller's to fix before anything
+// runs: bad usage, invalid definitions or config, or a job not defined in this
+// environment. A command line maps it to a usage status, a server to 400.
+func IsInvalidInput(err error) bool {
+	var (
+		usage *UsageError
+		def   *DefinitionError
+		val   *ValidationErrors
+		job   *JobUnavailableError
+	)
+	return errors.As(err, &usage) || errors.As(err, &def) || errors.As(err, &val) || errors.As(err, &job)
 }

@@ -97,9 +97,27 @@ func (t *Table) Changed() bool {
 		t.BaseRows != t.HeadRows || t.RowsAdded+t.RowsRemoved+t.RowsChanged > 0
 }
 
+// Source is what a diff reads from: a warehouse that answers read-only
+// queries, and its backend, which decides the SQL dialect. Every
+// warehouse.Warehouse of this module is one; so is a read-only view such as a
+// sealed DuckDB instance that holds both databases.
+type Source interface {
+	warehouse.Querier
+	Backend() string
+}
+
+// SourceOf returns w as a Source, or an error naming its backend.
+func SourceOf(w warehouse.Warehouse) (Source, error) {
+	s, ok := w.(Source)
+	if !ok {
+		return nil, fmt.Errorf("the %s warehouse cannot run queries", w.Backend())
+	}
+	return s, nil
+}
+
 // Compare diffs the table base against head (head is the newer one, such as a
 // pull request's clone). Either may be missing. It only reads.
-func Compare(ctx context.Context, w warehouse.Warehouse, base, head warehouse.TableRef, opt Options) (*Table, error) {
+func Compare(ctx context.Context, src Source, base, head warehouse.TableRef, opt Options) (*Table, error) {
 	for _, r := range []warehouse.TableRef{base, head} {
 		if err := r.Check(); err != nil {
 			return nil, err
@@ -113,11 +131,7 @@ func Compare(ctx context.Context, w warehouse.Warehouse, base, head warehouse.Ta
 	if opt.Samples == 0 {
 		opt.Samples = DefaultSamples
 	}
-	q, err := warehouse.QuerierOf(w)
-	if err != nil {
-		return nil, err
-	}
-	d := dialectOf(w.Backend())
+	q, d := warehouse.Querier(src), dialectOf(src.Backend())
 	t := &Table{Base: base.String(), Head: head.String(), Added: []Column{}, Removed: []Column{}, Retyped: []Retyped{},
 		ChangedValues: []ColumnCount{}, SampleAdded: []Row{}, SampleRemoved: []Row{}, SampleChanged: []ChangedRow{}}
 	c := &comparison{q: q, d: d, base: base, head: head, t: t, samples: opt.Samples}

@@ -90,7 +90,7 @@ func TestRowsAddedRemovedChanged(t *testing.T) {
 			rows[18][2] = "line\nbreak \x1b[31mred" // id 21, added: shown without control characters
 			write(t, w, head, itemCols, rows)
 
-			d, err := diff.Compare(context.Background(), w, base, head, diff.Options{Key: []string{"id"}, Samples: 2})
+			d, err := diff.Compare(context.Background(), source(t, w), base, head, diff.Options{Key: []string{"id"}, Samples: 2})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +120,7 @@ func TestRowsAddedRemovedChanged(t *testing.T) {
 				t.Fatalf("schema change reported for an equal schema: %+v %+v %+v", d.Added, d.Removed, d.Retyped)
 			}
 
-			same, err := diff.Compare(context.Background(), w, base, base, diff.Options{Key: []string{"ID"}})
+			same, err := diff.Compare(context.Background(), source(t, w), base, base, diff.Options{Key: []string{"ID"}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -146,7 +146,7 @@ func TestSchemaChange(t *testing.T) {
 			}
 			rows[0][1] = "job"
 			write(t, w, head, headCols, rows)
-			d, err := diff.Compare(context.Background(), w, base, head, diff.Options{Key: []string{"id"}})
+			d, err := diff.Compare(context.Background(), source(t, w), base, head, diff.Options{Key: []string{"id"}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -167,14 +167,14 @@ func TestNoKeyAndDuplicateKey(t *testing.T) {
 	w := backends(t)["duckdb"](t)
 	write(t, w, base, itemCols, items(1, 5))
 	write(t, w, head, itemCols, append(items(1, 5), items(2, 2)...))
-	d, err := diff.Compare(context.Background(), w, base, head, diff.Options{})
+	d, err := diff.Compare(context.Background(), source(t, w), base, head, diff.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d.Compared || d.KeyNote == "" || d.HeadRows != 6 || d.BaseRows != 5 {
 		t.Fatalf("no key: %+v", d)
 	}
-	d, err = diff.Compare(context.Background(), w, base, head, diff.Options{Key: []string{"id"}})
+	d, err = diff.Compare(context.Background(), source(t, w), base, head, diff.Options{Key: []string{"id"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,27 +183,37 @@ func TestNoKeyAndDuplicateKey(t *testing.T) {
 	}
 	t.Log(d.KeyNote)
 	// base unique, head repeats a key or has a null one: found from the join
-	d, err = diff.Compare(context.Background(), w, head, base, diff.Options{Key: []string{"id"}})
+	d, err = diff.Compare(context.Background(), source(t, w), head, base, diff.Options{Key: []string{"id"}})
 	if err != nil || d.Compared || !strings.Contains(d.KeyNote, "not unique in base") {
 		t.Fatalf("duplicate in base: %v %+v", err, d)
 	}
 	nulls := head
 	nulls.Table = "NULLS"
 	write(t, w, nulls, itemCols, append(items(1, 5), []any{nil, "story", "x", int64(1), nil}))
-	d, err = diff.Compare(context.Background(), w, base, nulls, diff.Options{Key: []string{"id"}})
+	d, err = diff.Compare(context.Background(), source(t, w), base, nulls, diff.Options{Key: []string{"id"}})
 	if err != nil || d.Compared || !strings.Contains(d.KeyNote, "null in 1 rows of head") {
 		t.Fatalf("null key in head: %v %+v", err, d)
 	}
 	missing := head
 	missing.Table = "NOPE"
-	d, err = diff.Compare(context.Background(), w, base, missing, diff.Options{Key: []string{"id"}})
+	d, err = diff.Compare(context.Background(), source(t, w), base, missing, diff.Options{Key: []string{"id"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !d.BaseExists || d.HeadExists || !d.Changed() {
 		t.Fatalf("missing head: %+v", d)
 	}
-	if _, err := diff.Compare(context.Background(), w, base, head, diff.Options{Key: []string{"id; DROP"}}); err == nil {
+	if _, err := diff.Compare(context.Background(), source(t, w), base, head, diff.Options{Key: []string{"id; DROP"}}); err == nil {
 		t.Fatal("a bad key name was accepted")
 	}
+}
+
+// source is the warehouse as a diff source; every backend is one.
+func source(t *testing.T, w warehouse.Warehouse) diff.Source {
+	t.Helper()
+	s, err := diff.SourceOf(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/internal/console"
+	"github.com/assetflow/assetflow/internal/runstore"
+)
+
+// errNothingChanged is a `--select changed` run with nothing to build: every
+// asset's code version matches PRODUCTION's last materialization.
+var errNothingChanged = errors.New("nothing changed")
+
+// planRun builds the plan `run assets` (kind "assets") or `run job NAME` (kind
+// "job") would run, with --from-failure when fromFailure is set, and returns the
+// selection recorded with it. The commands and the web UI both plan through it.
+// A selection naming `changed` with nothing changed is errNothingChanged.
+func (c *cli) planRun(ctx context.Context, l *loaded, kind, job, selection, fromFailure string, rc engine.RunConfig) (*engine.Plan, string, error) {
+	switch kind {
+	case "assets":
+		if fromFailure != "" {
+			nodes, err := c.fromFailure(ctx, l, fromFailure, "assets", "assets")
+			if err != nil {
+				return nil, "", err
+			}
+			var again []string
+			for _, n := range nodes {
+				if asset, _, isCheck := engine.SplitCheckNode(n); isCheck {
+					n = asset // a failed check runs again with its asset
+				}
+				if !l.catalog.HasAsset(n) {
+					return nil, "", engine.Usagef("step %s of run %s no longer exists: the definitions changed since that run", n, fromFailure)
+				}
+				if !slices.Contains(again, n) {
+					again = append(again, n)
+				}
+			}
+			selection = strings.Join(again, ",")
+		}
+		selection, none, err := c.resolveChanged(ctx, l, rc, selection)
+		if err != nil {
+			return nil, "", err
+		}
+		if none {
+			return nil, "", errNothingChanged
+		}
+		plan, err := l.catalog.PlanAssets(selection, rc)
+		return plan, selection, err
+	case "job":
+		plan, err := l.catalog.PlanJob(job, rc)
+		err = c.withBranchHint(err)
+		if err == nil && fromFailure != "" {
+			nodes, ferr := c.fromFailure(ctx, l, fromFailure, "job", job)
+			if ferr != nil {
+				return nil, "", ferr
+			}
+			plan, err = l.catalog.PlanJobNodes(job, nodes, rc)
+		}
+		return plan, "", err
+	}
+	return nil, "", engine.Usagef("unknown kind of run %q: expected assets or job", kind)
+}
+
+// recording is a run recorded in the run store as STARTED, not yet run.
+type recording struct {
+	store runstore.Store
+	runID string
+	kind  string
+}
+
+// startRecording opens the run store and records the run as STARTED, so it is
+// visible (run runs, the web UI) before its first step.
+func (c *cli) startRecording(ctx context.Context, l *loaded, plan *engine.Plan, kind, selection string) (*recording, error) {
+	store, err := c.openStore(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	runID := engine.NewRunID()
+	scope := l.scope()
+	if err := store.StartRun(ctx, runstore.Run{ID: runID, Kind: kind, Name: plan.Name, Selection: selection,
+		Env: l.env.Name, Warehouse: scope.Warehouse, Database: scope.Database, Nodes: plan.Nodes(), Start: time.Now()}); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return &recording{store: store, runID: runID, kind: kind}, nil
+}
+
+// run executes the plan, logging events and recording them, records how it
+// ended and closes the store. It returns the result and the tally of asset
+// checks, which the command line prints after the summary.
+func (rec *recording) run(ctx context.Context, l *loaded, plan *engine.Plan, flags runFlags) (*engine.RunResult, *checkTally) {
+	defer rec.store.Close()
+	history := rec.store.Events(rec.runID)
+	for _, key := range plan.Resources() {
+		for _, r := range l.catalog.Describe().Resources {
+			if r.Key == key && r.Notice != "" {
+				l.log.Info().Str("env", l.env.Name).Msg(r.Notice)
+			}
+		}
+	}
+	nodeLog := l.log
+	checks := &checkTally{}
+	r := engine.Runner{MaxConcurrency: flags.maxConcurrency, FailFast: flags.failFast, RunID: rec.runID,
+		Events: engine.Sinks{console.Events(l.events), history, checks}, Logger: &nodeLog, Progress: l.progress}
+	res := r.Run(ctx, plan)
+	// Record the end even if the run was cancelled.
+	if err := errors.Join(history.Close(), rec.store.FinishRun(context.WithoutCancel(ctx), res)); err != nil {
+		l.log.Warn().Err(err).Msg("recording the run in the run store")
+	}
+	return res, checks
+}
