@@ -71,14 +71,14 @@ func (t *checkTally) Emit(e engine.Event) {
 	t.failed = append(t.failed, *e.Check)
 }
 
-// write prints "checks: 11 passed, 1 failed: ..." when the run evaluated any.
+// write prints "asset checks: 11 passed, 1 failed: ..." when the run evaluated any.
 func (t *checkTally) write(w io.Writer) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.passed+len(t.failed) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "checks: %d passed, %d failed", t.passed, len(t.failed))
+	fmt.Fprintf(w, "asset checks: %d passed, %d failed", t.passed, len(t.failed))
 	for i, f := range t.failed {
 		sep := ", "
 		if i == 0 {
