@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -271,14 +270,9 @@ func scanRun(row interface{ Scan(...any) error }) (Run, error) {
 
 // Run returns a run with its steps folded from its events.
 func (s *SQLite) Run(ctx context.Context, id string) (*RunDetail, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT run_id, kind, name, selection, env, nodes, status, error, started_ns, ended_ns, pid, host, warehouse, database
-		FROM runs WHERE run_id = ?`, id)
-	r, err := scanRun(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, engine.Usagef("no run %q in %s (see run runs)", id, s.path)
-	}
+	r, err := s.RunHeader(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("run store %s: %w", s.path, err)
+		return nil, err
 	}
 	d := &RunDetail{Run: r}
 	steps := map[string]*Step{}
