@@ -23,7 +23,11 @@ func runWithin(t *testing.T, ctx context.Context, r engine.Runner, p *engine.Pla
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	rec := &engine.Recorder{}
-	r.Events = rec
+	if r.Events != nil {
+		r.Events = engine.Sinks{rec, r.Events}
+	} else {
+		r.Events = rec
+	}
 	out := make(chan *engine.RunResult, 1)
 	go func() { out <- r.Run(ctx, p) }()
 	select {
@@ -147,20 +151,25 @@ func TestRetryBackoffFreesItsSlot(t *testing.T) {
 			return nil, errors.New("transient")
 		}}
 	b := engine.Asset{Name: "b", Compute: func(*engine.Context) (any, error) {
-		close(bRan)
 		return "b", nil
 	}}
 	c, _ := load(t, a, b)
 	p, _ := c.PlanAssets("*", nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	var once sync.Once
+	bDone := sinkFunc(func(e engine.Event) { // b has finished, stored and all
+		if e.Type == engine.EventStepSuccess && e.Node == "b" {
+			once.Do(func() { close(bRan) })
+		}
+	})
 	go func() {
 		// b can run only while a waits out its hour-long backoff; then stop.
-		if waitFor(t, bRan, "b running while a waits to retry") {
+		if waitFor(t, bRan, "b succeeding while a waits to retry") {
 			cancel()
 		}
 	}()
-	res, rec := runWithin(t, ctx, engine.Runner{MaxConcurrency: 1}, p)
+	res, rec := runWithin(t, ctx, engine.Runner{MaxConcurrency: 1, Events: bDone}, p)
 	wantStatuses(t, res, map[string]engine.StepStatus{"a": engine.StepCanceled, "b": engine.StepSuccess})
 	ev := rec.Events()
 	if bStart := position(ev, engine.EventStepStart, "b"); bStart >= 0 && position(ev, engine.EventStepRetry, "a") > bStart {
@@ -211,3 +220,8 @@ func TestRetriesKeepTheConcurrencyLimit(t *testing.T) {
 		t.Errorf("peak in flight %d, limit %d", pk, limit)
 	}
 }
+
+// sinkFunc is an event sink made of a function.
+type sinkFunc func(engine.Event)
+
+func (f sinkFunc) Emit(e engine.Event) { f(e) }
