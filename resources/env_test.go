@@ -42,6 +42,8 @@ func TestResolveEnvironment(t *testing.T) {
 		{name: "2 is an error", vars: map[string]string{"DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT": "2", "DAGSTER_CLOUD_PULL_REQUEST_ID": "5"}, errMatch: `"2"`},
 		{name: "PR id with prod is an error", vars: map[string]string{"DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT": "0", "DAGSTER_CLOUD_PULL_REQUEST_ID": "5"}, errMatch: `DAGSTER_CLOUD_PULL_REQUEST_ID="5" is set but the environment is prod`},
 		{name: "PR id with ASSETFLOW_ENV prod is an error", vars: map[string]string{"ASSETFLOW_ENV": "prod", "DAGSTER_CLOUD_PULL_REQUEST_ID": "5"}, errMatch: "pass --env prod"},
+		{name: "PR id alone is an error, not local (which writes PRODUCTION)", vars: map[string]string{"DAGSTER_CLOUD_PULL_REQUEST_ID": "5"}, errMatch: `DAGSTER_CLOUD_PULL_REQUEST_ID="5" is set but DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT is not`},
+		{name: "PR id with --env local is local", flag: "local", vars: map[string]string{"DAGSTER_CLOUD_PULL_REQUEST_ID": "5"}, env: "local", db: "PRODUCTION"},
 		{name: "PR id with --env prod is prod", flag: "prod", vars: map[string]string{"DAGSTER_CLOUD_PULL_REQUEST_ID": "5"}, env: "prod", db: "PRODUCTION"},
 	}
 	for _, tc := range cases {
