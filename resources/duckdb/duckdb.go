@@ -116,10 +116,27 @@ func (w *Warehouse) Path(name string) (string, error) {
 	return filepath.Join(w.cfg.Dir, name+fileExt), nil
 }
 
-// Exec runs one statement with bound arguments.
+// ErrOpenTransaction is a raw statement that left a transaction open (a bare
+// BEGIN): it is rolled back, since the pooled connection it ran on serves the
+// I/O manager's writes next.
+var ErrOpenTransaction = errors.New("the statement left a transaction open, so it was rolled back: put BEGIN ... COMMIT in one statement")
+
+// Exec runs one statement with bound arguments, on a connection that goes back
+// to the pool with no transaction open or aborted.
 func (w *Warehouse) Exec(ctx context.Context, stmt string, args ...any) error {
-	if _, err := w.db.ExecContext(ctx, stmt, args...); err != nil {
+	conn, err := w.db.Conn(ctx)
+	if err != nil {
 		return fmt.Errorf("duckdb: %w", err)
+	}
+	defer conn.Close()
+	_, err = conn.ExecContext(ctx, stmt, args...)
+	// ROLLBACK fails when no transaction is open, as after any whole statement.
+	_, rollbackErr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	if err != nil {
+		return fmt.Errorf("duckdb: %w", err)
+	}
+	if rollbackErr == nil {
+		return fmt.Errorf("duckdb: %w", ErrOpenTransaction)
 	}
 	return nil
 }
