@@ -66,6 +66,11 @@ func (w *Warehouse) CloneDatabase(ctx context.Context, src, dst string) (warehou
 	// Another process writing dst (an asset run of the same pull request)
 	// would go on writing the replaced file and lose its writes unseen: wait
 	// for it as DuckDB's own lock says, and hold the lock over the swap.
+	if err := w.claimWait(ctx, dst, dstPath); err != nil { // ... or another warehouse of this process
+		os.Remove(tmp)
+		return info, err
+	}
+	defer w.release(dstPath)
 	held, err := w.lockExisting(ctx, dst, dstPath)
 	if err != nil {
 		os.Remove(tmp)
