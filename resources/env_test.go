@@ -30,6 +30,7 @@ func TestResolveEnvironment(t *testing.T) {
 		{name: "branch by flag reads the PR id", flag: "branch", vars: map[string]string{"DAGSTER_CLOUD_PULL_REQUEST_ID": "7"}, env: "branch", db: "PRODUCTION_CLONE_7"},
 		{name: "branch without PR id", vars: map[string]string{"DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT": "1"}, errMatch: "needs DAGSTER_CLOUD_PULL_REQUEST_ID"},
 		{name: "PR id injection", vars: map[string]string{"DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT": "1", "DAGSTER_CLOUD_PULL_REQUEST_ID": "1; DROP DATABASE PRODUCTION"}, errMatch: `invalid PR id "1; DROP DATABASE PRODUCTION": expected digits only`},
+		{name: "PR id with a leading zero", vars: map[string]string{"DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT": "1", "DAGSTER_CLOUD_PULL_REQUEST_ID": "05"}, errMatch: `invalid PR id "05": expected digits only, with no leading zero`},
 		{name: "PR id with a sign", flag: "branch", vars: map[string]string{"DAGSTER_CLOUD_PULL_REQUEST_ID": "-1"}, errMatch: "expected digits only"},
 		{name: "unknown environment", flag: "staging", errMatch: `unknown environment "staging" (from --env staging): expected local, branch or prod`},
 		// Fail closed (issue 16, item 2).
