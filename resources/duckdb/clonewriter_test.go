@@ -99,6 +99,10 @@ func TestCloneWaitsForWriterOfClone(t *testing.T) {
 	if !errors.As(cerr, &busy) {
 		t.Errorf("clone while another process writes the clone: %v, want a BusyError", cerr)
 	}
+	// drop_prod_clone meanwhile would unlink the file under the writer too.
+	if err := b.DropDatabase(ctx, "PRODUCTION_CLONE_42"); !errors.As(err, &busy) {
+		t.Errorf("drop while another process writes the clone: %v, want a BusyError", err)
+	}
 	stdin.Close()
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("writer process: %v", err)

@@ -333,6 +333,14 @@ func (w *Warehouse) DropDatabase(ctx context.Context, name string) error {
 		return err
 	}
 	defer w.release(path)
+	held, err := w.lockExisting(ctx, name, path) // ... or another process (see CloneDatabase)
+	if err != nil {
+		lock.Unlock()
+		return err
+	}
+	if held != nil {
+		defer held.Close()
+	}
 	for _, p := range []string{path, path + ".wal", filepath.Join(w.cfg.Dir, name+noteExt)} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			lock.Unlock()
