@@ -57,6 +57,8 @@ func ParseBranchDeployment(v string) (bool, error) {
 // id set while the result is prod is an error unless --env prod says so: a CI
 // config that means a branch must not write production by a slip. An explicit
 // choice that contradicts the DAGSTER_CLOUD_* variables wins, with a warning.
+// A pull request id with neither an explicit choice nor the branch variable is
+// an error too: the default, local, writes PRODUCTION.
 func ResolveEnvironment(flag string, lookup LookupFunc) (Environment, error) {
 	var env Environment
 	branchRaw, branchSet := lookup(BranchVar)
@@ -77,6 +79,12 @@ func ResolveEnvironment(flag string, lookup LookupFunc) (Environment, error) {
 			env.Name = Branch
 		}
 	default:
+		if prID != "" {
+			// Local writes PRODUCTION too (on Snowflake, the account's): a CI
+			// config that lost the branch variable must not fall back to it.
+			return env, engine.Usagef("%s=%q is set but %s is not: set %s=1 for its branch deployment, or pass --env local if a local run is meant",
+				PullRequestVar, prID, BranchVar, BranchVar)
+		}
 		env = Environment{Name: Local, Source: "default: " + defaultEnvNotes}
 	}
 	switch env.Name {

@@ -30,6 +30,7 @@ func TestResolveEnvironment(t *testing.T) {
 		{name: "branch by flag reads the PR id", flag: "branch", vars: map[string]string{"DAGSTER_CLOUD_PULL_REQUEST_ID": "7"}, env: "branch", db: "PRODUCTION_CLONE_7"},
 		{name: "branch without PR id", vars: map[string]string{"DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT": "1"}, errMatch: "needs DAGSTER_CLOUD_PULL_REQUEST_ID"},
 		{name: "PR id injection", vars: map[string]string{"DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT": "1", "DAGSTER_CLOUD_PULL_REQUEST_ID": "1; DROP DATABASE PRODUCTION"}, errMatch: `invalid PR id "1; DROP DATABASE PRODUCTION": expected digits only`},
+		{name: "PR id with a leading zero", vars: map[string]string{"DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT": "1", "DAGSTER_CLOUD_PULL_REQUEST_ID": "05"}, errMatch: `invalid PR id "05": expected digits only, with no leading zero`},
 		{name: "PR id with a sign", flag: "branch", vars: map[string]string{"DAGSTER_CLOUD_PULL_REQUEST_ID": "-1"}, errMatch: "expected digits only"},
 		{name: "unknown environment", flag: "staging", errMatch: `unknown environment "staging" (from --env staging): expected local, branch or prod`},
 		// Fail closed (issue 16, item 2).
@@ -42,6 +43,8 @@ func TestResolveEnvironment(t *testing.T) {
 		{name: "2 is an error", vars: map[string]string{"DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT": "2", "DAGSTER_CLOUD_PULL_REQUEST_ID": "5"}, errMatch: `"2"`},
 		{name: "PR id with prod is an error", vars: map[string]string{"DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT": "0", "DAGSTER_CLOUD_PULL_REQUEST_ID": "5"}, errMatch: `DAGSTER_CLOUD_PULL_REQUEST_ID="5" is set but the environment is prod`},
 		{name: "PR id with ASSETFLOW_ENV prod is an error", vars: map[string]string{"ASSETFLOW_ENV": "prod", "DAGSTER_CLOUD_PULL_REQUEST_ID": "5"}, errMatch: "pass --env prod"},
+		{name: "PR id alone is an error, not local (which writes PRODUCTION)", vars: map[string]string{"DAGSTER_CLOUD_PULL_REQUEST_ID": "5"}, errMatch: `DAGSTER_CLOUD_PULL_REQUEST_ID="5" is set but DAGSTER_CLOUD_IS_BRANCH_DEPLOYMENT is not`},
+		{name: "PR id with --env local is local", flag: "local", vars: map[string]string{"DAGSTER_CLOUD_PULL_REQUEST_ID": "5"}, env: "local", db: "PRODUCTION"},
 		{name: "PR id with --env prod is prod", flag: "prod", vars: map[string]string{"DAGSTER_CLOUD_PULL_REQUEST_ID": "5"}, env: "prod", db: "PRODUCTION"},
 	}
 	for _, tc := range cases {

@@ -490,7 +490,10 @@ func TestCheckListen(t *testing.T) {
 		{"0.0.0.0:3000", "", false},
 		{":3000", "", false},
 		{"192.168.1.5:3000", "", false},
-		{"0.0.0.0:3000", "t", true},
+		{"0.0.0.0:3000", "0123456789abcdef", true},
+		{"0.0.0.0:3000", "t", false},                // guessed by trying
+		{"127.0.0.1:3000", "short", false},          // a token, however used, is long enough
+		{"0.0.0.0:3000", "               x", false}, // spaces are not randomness
 		{"no-port", "", false},
 	}
 	for _, c := range cases {

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -128,11 +129,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.guard(s.mux).ServeHTTP(w, r)
 }
 
-// CheckListen refuses an address that is not loopback when no token is set.
+// MinTokenLen is the shortest access token accepted: a token guards a UI that
+// launches runs, and a short one is guessed by trying.
+const MinTokenLen = 16
+
+// CheckListen refuses an address that is not loopback when no token is set,
+// and a token shorter than MinTokenLen.
 func CheckListen(addr, token string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return engine.Usagef("--listen %q: expected HOST:PORT, e.g. %s", addr, DefaultListen)
+	}
+	if token != "" && len(strings.TrimSpace(token)) < MinTokenLen {
+		return engine.Usagef("%s is %d characters: use at least %d random ones, e.g. from `openssl rand -hex 32`", TokenVar, len(token), MinTokenLen)
 	}
 	if isLoopback(host) || token != "" {
 		return nil

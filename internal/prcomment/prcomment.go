@@ -62,7 +62,7 @@ func Upsert(ctx context.Context, t Target, hc *http.Client, marker, body string)
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
-	c := &client{http: hc}
+	c := &client{http: sameHostRedirects(hc)}
 	for page := 1; page <= maxPages; page++ {
 		list, err := t.list(ctx, c, page)
 		if err != nil {
@@ -181,4 +181,25 @@ func clip(s string, n int) string {
 		return s[:n] + "…"
 	}
 	return s
+}
+
+// sameHostRedirects returns a copy of hc that follows a redirect only to the
+// same scheme and host: the token travels in a header that Go's client keeps
+// across hosts (GitLab's PRIVATE-TOKEN), so another host must never see it.
+func sameHostRedirects(hc *http.Client) *http.Client {
+	c := *hc
+	next := hc.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if first := via[0].URL; req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
+			return fmt.Errorf("refused a redirect from %s to another host, %s: the token is not sent there", first.Host, req.URL.Host)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return fmt.Errorf("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &c
 }

@@ -24,6 +24,10 @@ func TestURL(t *testing.T) {
 		"https://host/v0 and ftp://bob:s3cr3t@x/": "https://***@x/",
 		"https://user:0\f0#@0":                    "https://***@0",
 		"https://me:pa ss@host/v0":                "https://***@host/v0",
+		"https://hn.example/v0?auth=FIREBASE&x=1": "https://hn.example/v0?auth=***&x=1",
+		"https://h/v0?a=1&ACCESS_TOKEN=tok#frag":  "https://h/v0?a=1&ACCESS_TOKEN=***#frag",
+		"https://h/v0?api_key=k&password=p":       "https://h/v0?api_key=***&password=***",
+		"snowflake://acct?role=R&warehouse=W":     "snowflake://acct?role=R&warehouse=W",
 	}
 	for in, want := range cases {
 		if got := redact.URL(in); got != want {
@@ -39,6 +43,9 @@ func TestText(t *testing.T) {
 		if strings.Contains(got, s) {
 			t.Errorf("%q shows %q", got, s)
 		}
+	}
+	if got := redact.Text(`Get "https://h/v0/item/1.json?auth=FIREBASESECRET": timeout`); strings.Contains(got, "FIREBASESECRET") {
+		t.Errorf("%q shows the auth= token", got)
 	}
 	if !strings.Contains(got, "127.0.0.1:1/v0/item/1.json") {
 		t.Errorf("%q lost the address", got)

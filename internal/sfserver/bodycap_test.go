@@ -68,3 +68,32 @@ func TestLoginBodyIsCapped(t *testing.T) {
 		t.Fatalf("the server read the whole %d-byte body", got)
 	}
 }
+
+// TestUnauthenticatedBodiesAreCapped: the token-request (renewal) and query
+// bodies are read before the token they carry is known to be good (or with
+// none at all), so they are capped like a login's.
+func TestUnauthenticatedBodiesAreCapped(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := sfserver.Start(ctx, sfserver.Config{Dir: t.TempDir(), Users: map[string]string{"me": "pw"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, path := range []string{"/session/token-request", "/queries/v1/query-request"} {
+		body := &endless{prefix: `{"oldSessionToken":"`, limit: 256 << 20}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+s.Addr()+path, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", `Snowflake Token="not-a-token"`)
+		req.ContentLength = -1
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		if got := body.read.Load(); got >= body.limit {
+			t.Errorf("%s: the server read the whole %d-byte body of an unknown token", path, got)
+		}
+	}
+}

@@ -100,6 +100,8 @@ func (s *Server) tokenRequest(w http.ResponseWriter, r *http.Request) {
 		OldSessionToken string `json:"oldSessionToken"`
 		RequestType     string `json:"requestType"`
 	}
+	// Read before the master token is checked: capped like a login.
+	r.Body = http.MaxBytesReader(w, r.Body, maxLoginBody)
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || !ok || body.RequestType != "RENEW" {
 		writeFailure(w, codeSyntax, "malformed token request", nil)
 		return

@@ -63,6 +63,22 @@ func (w *Warehouse) CloneDatabase(ctx context.Context, src, dst string) (warehou
 		os.Remove(tmp)
 		return info, err
 	}
+	// Another process writing dst (an asset run of the same pull request)
+	// would go on writing the replaced file and lose its writes unseen: wait
+	// for it as DuckDB's own lock says, and hold the lock over the swap.
+	if err := w.claimWait(ctx, dst, dstPath); err != nil { // ... or another warehouse of this process
+		os.Remove(tmp)
+		return info, err
+	}
+	defer w.release(dstPath)
+	held, err := w.lockExisting(ctx, dst, dstPath)
+	if err != nil {
+		os.Remove(tmp)
+		return info, err
+	}
+	if held != nil {
+		defer held.Close()
+	}
 	if err := os.Remove(dstPath + ".wal"); err != nil && !errors.Is(err, os.ErrNotExist) {
 		os.Remove(tmp)
 		return info, fmt.Errorf("clone %s: %w", dst, err)
@@ -135,9 +151,32 @@ func (w *Warehouse) copyFile(ctx context.Context, name, src, dst string) (wareho
 	return info, out.Close()
 }
 
+// lockExisting opens path, if it exists, and takes a POSIX write lock on the
+// whole file, as DuckDB takes one while it has the file open for writing; it
+// waits up to LockWait. The lock lasts until the returned file is closed.
+func (w *Warehouse) lockExisting(ctx context.Context, name, path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", name, err)
+	}
+	if err := w.lockFile(ctx, name, f, unix.F_WRLCK); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
 // lockShared takes a POSIX read lock on the whole file, waiting up to LockWait.
 func (w *Warehouse) lockShared(ctx context.Context, name string, f *os.File) error {
-	lock := unix.Flock_t{Type: unix.F_RDLCK, Whence: 0}
+	return w.lockFile(ctx, name, f, unix.F_RDLCK)
+}
+
+// lockFile takes a POSIX lock of the type on the whole file, waiting up to LockWait.
+func (w *Warehouse) lockFile(ctx context.Context, name string, f *os.File, typ int16) error {
+	lock := unix.Flock_t{Type: typ, Whence: 0}
 	start := time.Now()
 	for wait := 20 * time.Millisecond; ; wait = min(wait*2, time.Second) {
 		err := unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lock)

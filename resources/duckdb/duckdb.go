@@ -116,10 +116,27 @@ func (w *Warehouse) Path(name string) (string, error) {
 	return filepath.Join(w.cfg.Dir, name+fileExt), nil
 }
 
-// Exec runs one statement with bound arguments.
+// ErrOpenTransaction is a raw statement that left a transaction open (a bare
+// BEGIN): it is rolled back, since the pooled connection it ran on serves the
+// I/O manager's writes next.
+var ErrOpenTransaction = errors.New("the statement left a transaction open, so it was rolled back: put BEGIN ... COMMIT in one statement")
+
+// Exec runs one statement with bound arguments, on a connection that goes back
+// to the pool with no transaction open or aborted.
 func (w *Warehouse) Exec(ctx context.Context, stmt string, args ...any) error {
-	if _, err := w.db.ExecContext(ctx, stmt, args...); err != nil {
+	conn, err := w.db.Conn(ctx)
+	if err != nil {
 		return fmt.Errorf("duckdb: %w", err)
+	}
+	defer conn.Close()
+	_, err = conn.ExecContext(ctx, stmt, args...)
+	// ROLLBACK fails when no transaction is open, as after any whole statement.
+	_, rollbackErr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	if err != nil {
+		return fmt.Errorf("duckdb: %w", err)
+	}
+	if rollbackErr == nil {
+		return fmt.Errorf("duckdb: %w", ErrOpenTransaction)
 	}
 	return nil
 }
@@ -195,17 +212,24 @@ func (w *Warehouse) attachLocked(ctx context.Context, name, path string, readOnl
 	}
 	start := time.Now()
 	for wait := 50 * time.Millisecond; ; wait = min(wait*2, time.Second) {
-		_, err := w.db.ExecContext(ctx, stmt)
-		if err == nil {
-			w.attached[name] = readOnly
-			if err := w.checkOpened(name, path); err != nil {
-				_, _ = w.db.ExecContext(context.WithoutCancel(ctx), "DETACH "+warehouse.Quote(name))
-				delete(w.attached, name)
-				return err
+		err := errClaimed
+		if readOnly || w.claim(path) {
+			_, err = w.db.ExecContext(ctx, stmt)
+			if err == nil {
+				w.attached[name] = readOnly
+				if err := w.checkOpened(name, path); err != nil {
+					_, _ = w.db.ExecContext(context.WithoutCancel(ctx), "DETACH "+warehouse.Quote(name))
+					delete(w.attached, name)
+					w.release(path)
+					return err
+				}
+				return nil
 			}
-			return nil
+			if !readOnly {
+				w.release(path)
+			}
 		}
-		if !isLockError(err) {
+		if !isLockError(err) && !errors.Is(err, errClaimed) {
 			return fmt.Errorf("attach %s: %w", name, err)
 		}
 		if time.Since(start) >= w.cfg.LockWait {
@@ -218,6 +242,25 @@ func (w *Warehouse) attachLocked(ctx context.Context, name, path string, readOnl
 		case <-time.After(wait):
 		}
 	}
+}
+
+// errClaimed is a database file another warehouse of this process writes.
+var errClaimed = errors.New("another warehouse of this process writes it")
+
+// claimWait claims path for w (see procclaim.go), waiting up to LockWait.
+func (w *Warehouse) claimWait(ctx context.Context, name, path string) error {
+	start := time.Now()
+	for wait := 20 * time.Millisecond; !w.claim(path); wait = min(wait*2, time.Second) {
+		if time.Since(start) >= w.cfg.LockWait {
+			return &BusyError{Database: name, Waited: time.Since(start), Cause: errClaimed}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+	return nil
 }
 
 func isLockError(err error) bool {
@@ -240,6 +283,9 @@ func (w *Warehouse) detachLocked(ctx context.Context, name string) error {
 		return fmt.Errorf("detach %s: %w", name, err)
 	}
 	delete(w.attached, name)
+	if path, err := w.Path(name); err == nil && !readOnly {
+		w.release(path)
+	}
 	return nil
 }
 
@@ -282,6 +328,19 @@ func (w *Warehouse) DropDatabase(ctx context.Context, name string) error {
 		lock.Unlock()
 		return err
 	}
+	if err := w.claimWait(ctx, name, path); err != nil { // another warehouse of this process writes it
+		lock.Unlock()
+		return err
+	}
+	defer w.release(path)
+	held, err := w.lockExisting(ctx, name, path) // ... or another process (see CloneDatabase)
+	if err != nil {
+		lock.Unlock()
+		return err
+	}
+	if held != nil {
+		defer held.Close()
+	}
 	for _, p := range []string{path, path + ".wal", filepath.Join(w.cfg.Dir, name+noteExt)} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			lock.Unlock()
@@ -304,6 +363,7 @@ func (w *Warehouse) Close() error {
 		}
 	}
 	errs = append(errs, w.db.Close())
+	w.releaseAll()
 	if w.tempDir != "" {
 		errs = append(errs, os.RemoveAll(w.tempDir))
 	}

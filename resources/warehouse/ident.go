@@ -19,7 +19,7 @@ type IdentError struct {
 
 func (e *IdentError) Error() string {
 	if e.What == "PR id" {
-		return fmt.Sprintf("invalid PR id %q: expected digits only, e.g. 42", e.Value)
+		return fmt.Sprintf("invalid PR id %q: expected digits only, with no leading zero and at most 18 of them, e.g. 42", e.Value)
 	}
 	return fmt.Sprintf("invalid %s name %q: expected a letter or _ followed by letters, digits, _ or $", e.What, e.Value)
 }
@@ -41,9 +41,11 @@ func Quote(name string) string {
 	return `"` + name + `"`
 }
 
-// CheckPRID validates a pull-request id: digits only.
+// CheckPRID validates a pull-request id: digits only, with no leading zero, so
+// one pull request has one spelling (05 would name another clone than 5, which
+// the reaper's list of open pull requests would not keep).
 func CheckPRID(id string) error {
-	if id == "" || len(id) > 18 || strings.Trim(id, "0123456789") != "" {
+	if id == "" || len(id) > 18 || strings.Trim(id, "0123456789") != "" || (len(id) > 1 && id[0] == '0') {
 		return &IdentError{What: "PR id", Value: id}
 	}
 	return nil
