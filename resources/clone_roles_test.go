@@ -203,3 +203,34 @@ func TestFailedCloneLeavesNoHalfClone(t *testing.T) {
 		}
 	}
 }
+
+// A table production creates after roles.sql ran gets the schema's future
+// grants (its first write is not a COPY GRANTS replace), so the branch role
+// can read it and clone_prod clones it.
+func TestNewProductionTableIsCloned(t *testing.T) {
+	a := newAccount(t)
+	ctx := context.Background()
+	p := a.raw(t, "ASSETFLOW_PROD_SVC", prodKey, "")
+	stories := warehouse.TableRef{Database: "PRODUCTION", Schema: "HACKER_NEWS", Table: "STORIES"}
+	tbl := warehousetest.Sample(1, 4)
+	defer tbl.Release()
+	for range 2 {
+		if err := p.WriteTable(ctx, stories, tbl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.ReplaceTable(ctx, warehouse.TableRef{Database: "PRODUCTION", Schema: "HACKER_NEWS", Table: "TOP"},
+		`SELECT * FROM "PRODUCTION"."HACKER_NEWS"."STORIES"`); err != nil {
+		t.Fatal(err)
+	}
+	w := a.open(t, branch, a.vars("branch", "ASSETFLOW_BRANCH_SVC", branchKey, passphrase))
+	if _, err := w.CloneDatabase(ctx, "PRODUCTION", "PRODUCTION_CLONE_9"); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"ITEMS", "STORIES", "TOP"} {
+		info, err := w.TableInfo(ctx, warehouse.TableRef{Database: "PRODUCTION_CLONE_9", Schema: "HACKER_NEWS", Table: table})
+		if err != nil || !info.Exists || info.Rows == 0 {
+			t.Errorf("clone %s: %+v, %v; want production's rows", table, info, err)
+		}
+	}
+}

@@ -23,6 +23,7 @@ func TestStatements(t *testing.T) {
 	staging := items
 	staging.Table = "_AF_STAGING_ITEMS_X"
 	cases := map[string]string{
+		createAsSQL(items, "SELECT 1 AS \"id\""): `CREATE OR REPLACE TABLE "PRODUCTION_CLONE_42"."HACKER_NEWS"."ITEMS" AS SELECT 1 AS "id"`,
 		createDatabaseSQL("PRODUCTION_CLONE_42"): `CREATE OR REPLACE DATABASE "PRODUCTION_CLONE_42"`,
 		cloneTableSQL(items, warehouse.TableRef{Database: "PRODUCTION", Schema: "HACKER_NEWS", Table: "ITEMS"}): `CREATE TABLE "PRODUCTION_CLONE_42"."HACKER_NEWS"."ITEMS" CLONE "PRODUCTION"."HACKER_NEWS"."ITEMS"`,
 		dropDatabaseSQL("PRODUCTION_CLONE_42"):       `DROP DATABASE IF EXISTS "PRODUCTION_CLONE_42"`,
