@@ -11,6 +11,10 @@ import (
 func TestPullRequestLifecycle(t *testing.T) {
 	t.Run("duckdb", func(t *testing.T) { lifecycle(t, newProject(t)) })
 	t.Run("snowflake", func(t *testing.T) { lifecycle(t, newSnowflakeProject(t)) })
+	// With roles.sql's least-privilege roles, the branch role owns every object
+	// of its clone and can write it (a table it could not replace would fail
+	// with 003001 on the double, as on a real account).
+	t.Run("snowflake roles", func(t *testing.T) { lifecycle(t, newSnowflakeRolesProject(t)) })
 }
 
 func lifecycle(t *testing.T, p *project) {

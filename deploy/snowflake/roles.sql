@@ -37,8 +37,11 @@ GRANT OWNERSHIP ON SCHEMA PRODUCTION.HACKER_NEWS TO ROLE ASSETFLOW_PROD COPY CUR
 GRANT OWNERSHIP ON ALL TABLES IN SCHEMA PRODUCTION.HACKER_NEWS TO ROLE ASSETFLOW_PROD COPY CURRENT GRANTS;
 
 -- 4. The branch role: clones are new databases it creates, so it owns them and may write and drop them, and no
--- other database. On PRODUCTION it gets read privileges only (USAGE to see it, SELECT on its tables); the check
--- (run env --check) refuses to run a branch deployment whose role holds anything more there.
+-- other database. clone_prod builds each clone from objects the branch role creates (CREATE DATABASE, CREATE SCHEMA,
+-- CREATE TABLE ... CLONE per table), because a whole-database clone would keep PRODUCTION's owners on the clone's
+-- schemas and tables and the branch role could not write them. A table clone needs only SELECT on the source, so on
+-- PRODUCTION the branch role gets read privileges only (USAGE to see it, SELECT on its tables; a table it cannot
+-- read is not cloned); the check (run env --check) refuses to run a branch deployment whose role holds anything more.
 GRANT CREATE DATABASE ON ACCOUNT TO ROLE ASSETFLOW_BRANCH;
 GRANT USAGE ON DATABASE PRODUCTION TO ROLE ASSETFLOW_BRANCH;
 GRANT USAGE ON ALL SCHEMAS IN DATABASE PRODUCTION TO ROLE ASSETFLOW_BRANCH;

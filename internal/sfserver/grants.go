@@ -18,8 +18,8 @@ import (
 //   - the role that creates an object owns it (OWNERSHIP);
 //   - a cloned database's child objects keep their sources' grants; the clone
 //     itself does not keep the source database's.
-// The double records grants and answers SHOW GRANTS from them. It does not
-// refuse statements for want of a privilege.
+// The double records grants, answers SHOW GRANTS from them, and refuses a
+// statement for want of a privilege (privileges.go).
 
 // grant is one privilege on one object to one role.
 type grant struct {

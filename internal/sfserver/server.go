@@ -50,6 +50,10 @@ type Config struct {
 	// KeepOrder returns rows in DuckDB's order when a query has no ORDER BY,
 	// instead of shuffling them as a real account may.
 	KeepOrder bool
+	// NoPrivilegeChecks runs every statement whatever the session's role may
+	// do; by default a statement the role lacks the privilege for fails with
+	// 003001, as on a real account (see privileges.go).
+	NoPrivilegeChecks bool
 }
 
 // Server is a running test double.

@@ -28,6 +28,7 @@ var (
 	reTransaction    = regexp.MustCompile(`(?is)^(BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK)(\s+(WORK|TRANSACTION))?$`)
 	reCreateTable    = regexp.MustCompile(`(?is)^CREATE\s+(OR\s+REPLACE\s+)?TABLE\s+(` + qname + `)\s*(\(.*\)|(?:COPY\s+GRANTS\s+)?AS\s+(?:SELECT\s|WITH\s|\().*)$`)
 	reCopyGrants     = regexp.MustCompile(`(?is)^(CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+` + qname + `\s*(?:\(.*\))?)\s*COPY\s+GRANTS\s*(AS\s+(?:SELECT\s|WITH\s|\().*)?$`)
+	reCloneTable     = regexp.MustCompile(`(?is)^CREATE\s+(OR\s+REPLACE\s+)?TABLE\s+(` + qname + `)\s+CLONE\s+(` + qname + `)(\s+COPY\s+GRANTS)?$`)
 	reInsert         = regexp.MustCompile(`(?is)^INSERT\s+INTO\s+(` + qname + `)\s*(\([^)]*\))?\s*VALUES\s*(\(.*\))$`)
 	reSwap           = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+(` + qname + `)\s+SWAP\s+WITH\s+(` + qname + `)$`)
 	reRename         = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+(` + qname + `)\s+RENAME\s+TO\s+(` + qname + `)$`)
@@ -54,6 +55,9 @@ func (s *Server) run(ctx context.Context, sess *session, req queryRequest) (*que
 	}
 	if d, ok, err := s.runAccess(ctx, sess, stmt); ok {
 		return d, err
+	}
+	if err := s.authorize(sess, stmt); err != nil {
+		return nil, err
 	}
 	switch {
 	case reCreateDatabase.MatchString(stmt):
@@ -113,6 +117,8 @@ func (s *Server) run(ctx context.Context, sess *session, req queryRequest) (*que
 			return nil, err
 		}
 		return status("Statement executed successfully."), nil
+	case reListTables.MatchString(stmt):
+		return s.listTables(ctx, sess, unquote(reListTables.FindStringSubmatch(stmt)[1]))
 	case reTablesInfo.MatchString(stmt):
 		return s.tablesInfo(ctx, sess, unquote(reTablesInfo.FindStringSubmatch(stmt)[1]), req)
 	case reSwap.MatchString(stmt):
@@ -148,6 +154,8 @@ func (s *Server) run(ctx context.Context, sess *session, req queryRequest) (*que
 			s.grants.drop("TABLE", qualify(sess, "TABLE", reDropTable.FindStringSubmatch(stmt)[2]))
 		}
 		return d, err
+	case reCloneTable.MatchString(stmt):
+		return s.cloneTable(ctx, sess, stmt)
 	case reCreateTable.MatchString(stmt):
 		translated, copyGrants := stmt, false
 		if m := reCopyGrants.FindStringSubmatch(stmt); m != nil {

@@ -166,28 +166,6 @@ func (w *Warehouse) Exec(ctx context.Context, stmt string, args ...any) error {
 // Close logs out and closes connections.
 func (w *Warehouse) Close() error { return w.db.Close() }
 
-// CloneDatabase runs CREATE OR REPLACE DATABASE dst CLONE src: one atomic
-// statement, zero-copy on Snowflake's side.
-func (w *Warehouse) CloneDatabase(ctx context.Context, src, dst string) (warehouse.CloneInfo, error) {
-	if err := warehouse.CheckIdent("database", src); err != nil {
-		return warehouse.CloneInfo{}, err
-	}
-	if err := warehouse.CheckIdent("database", dst); err != nil {
-		return warehouse.CloneInfo{}, err
-	}
-	if err := w.Exec(ctx, cloneSQL(src, dst)); err != nil {
-		return warehouse.CloneInfo{}, fmt.Errorf("clone %s to %s: %w", src, dst, err)
-	}
-	now := time.Now
-	if w.cfg.Now != nil {
-		now = w.cfg.Now
-	}
-	if err := w.Exec(ctx, commentSQL(dst, warehouse.CloneNote{Origin: src, ClonedAt: now().UTC()})); err != nil {
-		return warehouse.CloneInfo{}, fmt.Errorf("record clone %s: %w", dst, err)
-	}
-	return warehouse.CloneInfo{Method: "CREATE OR REPLACE DATABASE ... CLONE", Bytes: -1}, nil
-}
-
 // DropDatabase runs DROP DATABASE IF EXISTS.
 func (w *Warehouse) DropDatabase(ctx context.Context, name string) error {
 	if err := warehouse.CheckIdent("database", name); err != nil {

@@ -104,8 +104,19 @@ func dropTableSQL(ref warehouse.TableRef) string {
 	return "DROP TABLE IF EXISTS " + ref.Quoted()
 }
 
-func cloneSQL(src, dst string) string {
-	return fmt.Sprintf("CREATE OR REPLACE DATABASE %s CLONE %s", warehouse.Quote(dst), warehouse.Quote(src))
+func createDatabaseSQL(db string) string {
+	return "CREATE OR REPLACE DATABASE " + warehouse.Quote(db)
+}
+
+// cloneTableSQL clones one table: the new table is owned by the role that runs
+// it and keeps none of the source's grants.
+func cloneTableSQL(dst, src warehouse.TableRef) string {
+	return fmt.Sprintf("CREATE TABLE %s CLONE %s", dst.Quoted(), src.Quoted())
+}
+
+// listTablesSQL lists a database's tables, in the order they are cloned.
+func listTablesSQL(db string) string {
+	return fmt.Sprintf(`SELECT "TABLE_SCHEMA", "TABLE_NAME" FROM %s."INFORMATION_SCHEMA"."TABLES" WHERE "TABLE_CATALOG" = ? AND "TABLE_TYPE" = 'BASE TABLE' AND "TABLE_SCHEMA" <> 'INFORMATION_SCHEMA' ORDER BY 1, 2`, warehouse.Quote(db))
 }
 
 func dropDatabaseSQL(name string) string {
@@ -124,8 +135,11 @@ func commentSQL(db string, note warehouse.CloneNote) string {
 	return fmt.Sprintf("COMMENT ON DATABASE %s IS '%s'", warehouse.Quote(db), strings.ReplaceAll(string(b), "'", "''"))
 }
 
-// CloneStatement is the statement that clones src to dst, for dry runs.
-func CloneStatement(src, dst string) string { return cloneSQL(src, dst) }
+// CloneStatement describes the statements that clone src to dst, for dry runs.
+func CloneStatement(src, dst string) string {
+	return fmt.Sprintf("%s; then for each table S.T of %s: CREATE SCHEMA IF NOT EXISTS %s.S; CREATE TABLE %s.S.T CLONE %s.S.T",
+		createDatabaseSQL(dst), warehouse.Quote(src), warehouse.Quote(dst), warehouse.Quote(dst), warehouse.Quote(src))
+}
 
 // DropStatement is the statement that drops a database, for dry runs.
 func DropStatement(name string) string { return dropDatabaseSQL(name) }

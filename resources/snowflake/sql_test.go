@@ -23,9 +23,11 @@ func TestStatements(t *testing.T) {
 	staging := items
 	staging.Table = "_AF_STAGING_ITEMS_X"
 	cases := map[string]string{
-		cloneSQL("PRODUCTION", "PRODUCTION_CLONE_42"): `CREATE OR REPLACE DATABASE "PRODUCTION_CLONE_42" CLONE "PRODUCTION"`,
-		dropDatabaseSQL("PRODUCTION_CLONE_42"):        `DROP DATABASE IF EXISTS "PRODUCTION_CLONE_42"`,
-		createSchemaSQL("PRODUCTION", "HACKER_NEWS"):  `CREATE SCHEMA IF NOT EXISTS "PRODUCTION"."HACKER_NEWS"`,
+		createAsSQL(items, "SELECT 1 AS \"id\""): `CREATE OR REPLACE TABLE "PRODUCTION_CLONE_42"."HACKER_NEWS"."ITEMS" AS SELECT 1 AS "id"`,
+		createDatabaseSQL("PRODUCTION_CLONE_42"): `CREATE OR REPLACE DATABASE "PRODUCTION_CLONE_42"`,
+		cloneTableSQL(items, warehouse.TableRef{Database: "PRODUCTION", Schema: "HACKER_NEWS", Table: "ITEMS"}): `CREATE TABLE "PRODUCTION_CLONE_42"."HACKER_NEWS"."ITEMS" CLONE "PRODUCTION"."HACKER_NEWS"."ITEMS"`,
+		dropDatabaseSQL("PRODUCTION_CLONE_42"):       `DROP DATABASE IF EXISTS "PRODUCTION_CLONE_42"`,
+		createSchemaSQL("PRODUCTION", "HACKER_NEWS"): `CREATE SCHEMA IF NOT EXISTS "PRODUCTION"."HACKER_NEWS"`,
 		createTableSQL(staging, cols, loadType): `CREATE OR REPLACE TABLE "PRODUCTION_CLONE_42"."HACKER_NEWS"."_AF_STAGING_ITEMS_X" ` +
 			`("id" NUMBER(38,0), "time" TIMESTAMP_NTZ(6), "kids" VARCHAR, "title" VARCHAR)`,
 		createTableSQL(items, cols, sqlType): `CREATE OR REPLACE TABLE "PRODUCTION_CLONE_42"."HACKER_NEWS"."ITEMS" ` +
@@ -49,7 +51,7 @@ func TestQuoteRefusesUnvalidatedNames(t *testing.T) {
 			t.Error("an injected name reached SQL text")
 		}
 	}()
-	cloneSQL("PRODUCTION", `X" CLONE "Y`)
+	createDatabaseSQL(`X" CLONE "Y`)
 }
 
 // Values travel as array bindings, one per column, nulls as nil; lists as JSON.

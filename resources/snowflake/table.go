@@ -50,7 +50,7 @@ func (w *Warehouse) writeTable(ctx context.Context, ref warehouse.TableRef, cols
 	}
 	defer conn.Close()
 	raw := ref
-	raw.Table = "_AF_RAW_" + ref.Table + "_" + randomSuffix()
+	raw.Table = rawPrefix + ref.Table + "_" + randomSuffix()
 	defer func() { // whatever happened, leave no load table behind
 		if _, err := conn.ExecContext(context.WithoutCancel(ctx), dropTableSQL(raw)); sessionGone(err) {
 			*leftovers = append(*leftovers, raw)
@@ -198,3 +198,7 @@ func randomSuffix() string {
 	_, _ = rand.Read(b[:])
 	return strings.ToUpper(hex.EncodeToString(b[:]))
 }
+
+// rawPrefix starts the name of every load table a write fills before it
+// replaces its target.
+const rawPrefix = "_AF_RAW_"
