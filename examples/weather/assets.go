@@ -43,6 +43,7 @@ func Readings() engine.Asset {
 		Name:        "readings",
 		Description: "weather readings of data/readings.csv: day, station, temperature, rain",
 		Group:       Group,
+		CodeVersion: "1", // bumped when the logic changes, so --select changed rebuilds it
 		Compute: func(ctx *engine.Context) (any, error) {
 			return ReadReadings(bytes.NewReader(readingsCSV))
 		},
@@ -111,6 +112,7 @@ func HotDays() engine.Asset {
 		Name:        "hot_days",
 		Description: "the station days whose highest temperature reached threshold_c",
 		Group:       Group,
+		CodeVersion: "1",
 		Deps:        []string{"daily_stations"},
 		Config:      engine.ConfigOf(HotConfig{ThresholdC: 30}),
 		Compute: func(ctx *engine.Context) (any, error) {
