@@ -49,11 +49,12 @@ func (c *cli) initCmd() *cobra.Command {
 	var noTidy bool
 	cmd := &cobra.Command{
 		Use:   "init DIR",
-		Short: "Create a new assetflow project in DIR: main.go, a Go asset, its test, CI workflows",
+		Short: "Create a new assetflow project in DIR: main.go, a Go asset, a SQL asset, their tests, CI workflows",
 		Long: `Create a new assetflow project in DIR (which must not exist, or be empty): go.mod
 requiring assetflow, main.go with every command (cli.Main), a Go asset reading a bundled
-CSV and one downstream of it, a test using enginetest, the GitHub and GitLab
-branch-deployment workflows and a README. Then it runs go mod tidy (--no-tidy skips it).
+CSV, a SQL asset downstream of it that runs inside the warehouse, their tests using
+enginetest, the GitHub and GitLab branch-deployment workflows and a README. Then it runs
+go mod tidy (--no-tidy skips it).
 
 It works offline on the embedded warehouse: cd DIR && go run . assets`,
 		Args: func(cmd *cobra.Command, args []string) error {

@@ -6,16 +6,16 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
-	"sort"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/compute"
 	"github.com/apache/arrow/go/v15/arrow/csv"
-	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/apache/arrow/go/v15/arrow/scalar"
 
 	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/resources/warehouse"
+	"github.com/assetflow/assetflow/sqlasset"
 )
 
 // Group is the asset group of the weather assets.
@@ -43,16 +43,17 @@ func Readings() engine.Asset {
 		Name:        "readings",
 		Description: "weather readings of data/readings.csv: day, station, temperature, rain",
 		Group:       Group,
+		CodeVersion: "1", // bumped when the logic changes, so --select changed rebuilds it
 		Compute: func(ctx *engine.Context) (any, error) {
 			return ReadReadings(bytes.NewReader(readingsCSV))
 		},
 	}
 }
 
-// ReadReadings reads readings CSV (with a header line). The caller releases the
-// table.
+// ReadReadings reads readings CSV (with a header line); an empty cell is a
+// null, e.g. a reading without a rain gauge. The caller releases the table.
 func ReadReadings(r io.Reader) (arrow.Table, error) {
-	rd := csv.NewReader(r, ReadingSchema, csv.WithHeader(true), csv.WithChunk(4096))
+	rd := csv.NewReader(r, ReadingSchema, csv.WithHeader(true), csv.WithChunk(4096), csv.WithNullReader(true, ""))
 	defer rd.Release()
 	var recs []arrow.Record
 	defer func() {
@@ -71,100 +72,24 @@ func ReadReadings(r io.Reader) (arrow.Table, error) {
 	return array.NewTableFromRecords(ReadingSchema, recs), nil
 }
 
-// DailySchema is the schema of daily_stations.
-var DailySchema = arrow.NewSchema([]arrow.Field{
-	{Name: "day", Type: arrow.BinaryTypes.String},
-	{Name: "station", Type: arrow.BinaryTypes.String},
-	{Name: "readings", Type: arrow.PrimitiveTypes.Int64},
-	{Name: "min_temp_c", Type: arrow.PrimitiveTypes.Float64},
-	{Name: "max_temp_c", Type: arrow.PrimitiveTypes.Float64},
-	{Name: "rain_mm", Type: arrow.PrimitiveTypes.Float64},
-}, nil)
-
-// DailyStations aggregates the readings per station and day.
-//
-// SQL ASSET: this is where the example's SQL asset goes, once assetflow's SQL
-// assets are available; it then runs inside the warehouse:
-//
-//	SELECT day, station, count(*) AS readings, min(temp_c) AS min_temp_c,
-//	       max(temp_c) AS max_temp_c, sum(rain_mm) AS rain_mm
-//	FROM {{ ref "readings" }} GROUP BY day, station ORDER BY day, station
+// DailyStations is a SQL asset: it aggregates the readings per station and
+// day inside the warehouse, where the readings table lives; no row passes
+// through Go. Column names are quoted: the tables keep them in lower case on
+// DuckDB and Snowflake alike.
 func DailyStations() engine.Asset {
-	return engine.Asset{
+	return sqlasset.Must(sqlasset.Definition{
 		Name:        "daily_stations",
 		Description: "per station and day: readings, lowest and highest temperature, total rain",
 		Group:       Group,
-		Deps:        []string{"readings"},
-		Compute: func(ctx *engine.Context) (any, error) {
-			readings, err := engine.Input[arrow.Table](ctx, "readings")
-			if err != nil {
-				return nil, err
-			}
-			return Daily(readings)
-		},
-	}
-}
-
-type dayStation struct{ day, station string }
-
-type aggregate struct {
-	n        int64
-	min, max float64
-	rain     float64
-}
-
-// Daily aggregates readings per day and station, sorted by both.
-func Daily(readings arrow.Table) (arrow.Table, error) {
-	aggs := map[dayStation]*aggregate{}
-	tr := array.NewTableReader(readings, 0)
-	defer tr.Release()
-	for tr.Next() {
-		rec := tr.Record()
-		day, ok1 := rec.Column(0).(*array.String)
-		station, ok2 := rec.Column(1).(*array.String)
-		temp, ok3 := rec.Column(2).(*array.Float64)
-		rain, ok4 := rec.Column(3).(*array.Float64)
-		if !ok1 || !ok2 || !ok3 || !ok4 {
-			return nil, fmt.Errorf("readings: unexpected schema %s", rec.Schema())
-		}
-		for i := 0; i < int(rec.NumRows()); i++ {
-			k := dayStation{day.Value(i), station.Value(i)}
-			a := aggs[k]
-			if a == nil {
-				a = &aggregate{min: temp.Value(i), max: temp.Value(i)}
-				aggs[k] = a
-			}
-			a.n++
-			a.min, a.max = min(a.min, temp.Value(i)), max(a.max, temp.Value(i))
-			if rain.IsValid(i) {
-				a.rain += rain.Value(i)
-			}
-		}
-	}
-	keys := make([]dayStation, 0, len(aggs))
-	for k := range aggs {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].day != keys[j].day {
-			return keys[i].day < keys[j].day
-		}
-		return keys[i].station < keys[j].station
-	})
-	b := array.NewRecordBuilder(memory.DefaultAllocator, DailySchema)
-	defer b.Release()
-	for _, k := range keys {
-		a := aggs[k]
-		b.Field(0).(*array.StringBuilder).Append(k.day)
-		b.Field(1).(*array.StringBuilder).Append(k.station)
-		b.Field(2).(*array.Int64Builder).Append(a.n)
-		b.Field(3).(*array.Float64Builder).Append(a.min)
-		b.Field(4).(*array.Float64Builder).Append(a.max)
-		b.Field(5).(*array.Float64Builder).Append(a.rain)
-	}
-	rec := b.NewRecord()
-	defer rec.Release()
-	return array.NewTableFromRecords(DailySchema, []arrow.Record{rec}), nil
+		Key:         []string{"day", "station"},
+		Checks:      []engine.Check{warehouse.Unique(engine.SeverityError, "day", "station")},
+		SQL: `SELECT "day", "station", count(*) AS "readings",
+       min("temp_c") AS "min_temp_c", max("temp_c") AS "max_temp_c",
+       coalesce(sum("rain_mm"), 0) AS "rain_mm"
+FROM {{ ref "readings" }}
+GROUP BY "day", "station"
+ORDER BY "day", "station"`,
+	}.Asset())
 }
 
 // HotConfig configures hot_days.
@@ -187,6 +112,7 @@ func HotDays() engine.Asset {
 		Name:        "hot_days",
 		Description: "the station days whose highest temperature reached threshold_c",
 		Group:       Group,
+		CodeVersion: "1",
 		Deps:        []string{"daily_stations"},
 		Config:      engine.ConfigOf(HotConfig{ThresholdC: 30}),
 		Compute: func(ctx *engine.Context) (any, error) {

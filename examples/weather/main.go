@@ -1,6 +1,7 @@
 // Command weather is an example assetflow project unrelated to Hacker News:
-// weather readings from a bundled CSV, aggregated per station and day, and the
-// hot days above a threshold, in schema WEATHER.
+// weather readings from a bundled CSV (a Go asset), aggregated per station and
+// day inside the warehouse (a SQL asset), and the hot days above a threshold (a
+// Go asset with config, downstream of the SQL asset), in schema WEATHER.
 //
 //	go run ./examples/weather assets
 //	go run ./examples/weather assets --set hot_days.threshold_c=25
