@@ -96,7 +96,7 @@ func (c *cli) uiConfig(l *loaded, store ui.Store, runs *sync.WaitGroup, readOnly
 		return l.catalog.WithResource(ctx, resources.WarehouseKey.Name(), func(v any) error { return f(v.(warehouse.Warehouse)) })
 	}
 	return ui.Config{
-		Catalog: l.catalog, Store: store, Plan: plan, Launch: launch, ReadOnly: readOnly, Token: token, Log: l.log,
+		Catalog: l.catalog, Store: store, Scope: l.scope(), Plan: plan, Launch: launch, ReadOnly: readOnly, Token: token, Log: l.log,
 		Environment: ui.Environment{Name: l.env.Name, Source: l.env.Source, PRID: l.env.PRID, Database: l.env.Database(),
 			Resources: l.catalog.Describe().Resources},
 		Clones: func(ctx context.Context) (out []clones.Verdict, err error) {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -154,7 +153,7 @@ func newFixture(t *testing.T, change func(*Config)) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Catalog: cat, Store: f.store, Plan: f.plan, Launch: f.launch, Log: zerolog.New(os.Stderr), Poll: 20 * time.Millisecond,
+	cfg := Config{Catalog: cat, Store: f.store, Plan: f.plan, Launch: f.launch, Log: zerolog.Nop(), Poll: 20 * time.Millisecond,
 		Environment: Environment{Name: "local", Source: "test", Database: "PRODUCTION", Resources: cat.Describe().Resources},
 		Clones: func(context.Context) ([]clones.Verdict, error) {
 			return clones.Decide([]warehouse.CloneRecord{{Name: "PRODUCTION_CLONE_7", PRID: "7", Origin: "PRODUCTION",

@@ -36,7 +36,7 @@ const DefaultListen = "127.0.0.1:3000"
 type Store interface {
 	Runs(ctx context.Context, limit int) ([]runstore.Run, error)
 	Run(ctx context.Context, id string) (*runstore.RunDetail, error)
-	LastMaterializations(ctx context.Context) (map[string]runstore.Materialization, error)
+	LastMaterializationsIn(ctx context.Context, scope runstore.Scope) (map[string]runstore.Materialization, error)
 	AssetVersions(ctx context.Context, asset string, limit int) ([]runstore.AssetVersion, error)
 	LastStepOutcomes(ctx context.Context) (map[string]runstore.StepOutcome, error)
 	EventsAfter(ctx context.Context, runID string, seq int64, limit int) ([]runstore.SeqEvent, error)
@@ -84,6 +84,10 @@ type Config struct {
 	Clones func(ctx context.Context) ([]clones.Verdict, error)
 	// ReapPreview judges the clones under rules without dropping anything.
 	ReapPreview func(ctx context.Context, rules clones.ReapRules) ([]clones.Verdict, error)
+	// Scope is where this environment's tables are recorded (environment,
+	// warehouse, database), so a branch's table is never credited to
+	// production's; the zero Scope matches every run.
+	Scope runstore.Scope
 	// ReadOnly hides and refuses everything that changes something.
 	ReadOnly bool
 	// Token, when set, is required on every request. It is required when the

@@ -51,7 +51,7 @@ func (s *Server) runningSteps(ctx context.Context) (map[string]string, error) {
 // assetStates works out every shown asset's state and fills its Status (as
 // `run graph --status` would, but from the run store's last materialization).
 func (s *Server) assetStates(ctx context.Context, view *engine.GraphView) (map[string]AssetState, error) {
-	last, err := s.cfg.Store.LastMaterializations(ctx)
+	last, err := s.cfg.Store.LastMaterializationsIn(ctx, s.cfg.Scope)
 	if err != nil {
 		return nil, err
 	}
