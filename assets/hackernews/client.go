@@ -186,18 +186,24 @@ func (c *Client) get(ctx context.Context, path, what string) ([]byte, error) {
 		if attempt == c.cfg.MaxAttempts {
 			break
 		}
-		wait := doubled(c.cfg.Backoff, attempt-1, c.cfg.MaxBackoff)
-		wait = min(time.Duration(float64(wait)*(0.5+rand.Float64())), c.cfg.MaxBackoff)
-		if r.retryAfter > 0 {
-			wait = min(r.retryAfter, c.cfg.MaxRetryAfter)
-		}
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-time.After(wait):
+		case <-time.After(c.retryWait(attempt, r)):
 		}
 	}
 	return nil, fmt.Errorf("%s: giving up after %d attempts: %w", what, c.cfg.MaxAttempts, last)
+}
+
+// retryWait is how long to wait before the attempt after attempt: the wait
+// the server asked for (Retry-After) in full, up to MaxRetryAfter, else our
+// doubling backoff with jitter, up to MaxBackoff.
+func (c *Client) retryWait(attempt int, r *retryable) time.Duration {
+	if r.retryAfter > 0 {
+		return min(r.retryAfter, c.cfg.MaxRetryAfter)
+	}
+	wait := doubled(c.cfg.Backoff, attempt-1, c.cfg.MaxBackoff)
+	return min(time.Duration(float64(wait)*(0.5+rand.Float64())), c.cfg.MaxBackoff)
 }
 
 func (c *Client) getOnce(ctx context.Context, path string) ([]byte, error) {

@@ -147,19 +147,6 @@ func TestRetriesTransientFailures(t *testing.T) {
 	}
 }
 
-func TestRetryAfterIsHonoured(t *testing.T) {
-	f := &fakeAPI{n: 1, status: 429, retryAftr: "1", failures: map[int64]int{1: 1}}
-	c := fastClient(serve(t, f), 1)
-	defer c.Close()
-	start := time.Now()
-	if _, err := c.Items(context.Background(), ids(1), nil); err != nil {
-		t.Fatal(err)
-	}
-	if waited := time.Since(start); waited < 900*time.Millisecond {
-		t.Errorf("retried after %s, before the 1s the server asked for", waited)
-	}
-}
-
 func TestGivesUpNamingTheItem(t *testing.T) {
 	f := &fakeAPI{n: 5, status: 502, failures: map[int64]int{4: 100}}
 	c := hackernews.New(hackernews.Config{BaseURL: serve(t, f), MaxAttempts: 3, Backoff: time.Millisecond})

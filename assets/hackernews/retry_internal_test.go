@@ -57,3 +57,24 @@ func FuzzRetryAfter(f *testing.F) {
 		}
 	})
 }
+
+// The wait a server asks for with Retry-After is honoured in full, not cut
+// to the client's own (much shorter) backoff cap, and bounded by
+// MaxRetryAfter; without it the client backs off by itself. Checked on the
+// computed wait, not on a clock, so a busy machine cannot make it fail.
+func TestRetryAfterIsHonoured(t *testing.T) {
+	c := New(Config{BaseURL: "http://127.0.0.1:1", Backoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, MaxRetryAfter: time.Hour})
+	defer c.Close()
+	asked := &retryable{retryAfter: time.Second}
+	if got := c.retryWait(1, asked); got != time.Second {
+		t.Errorf("Retry-After 1s: waits %v, want 1s", got)
+	}
+	if got := c.retryWait(1, &retryable{retryAfter: 2 * time.Hour}); got != time.Hour {
+		t.Errorf("Retry-After 2h: waits %v, want the 1h cap", got)
+	}
+	for attempt := 1; attempt < 10; attempt++ {
+		if got := c.retryWait(attempt, &retryable{}); got <= 0 || got > 10*time.Millisecond {
+			t.Errorf("attempt %d without Retry-After: waits %v, want (0, 10ms]", attempt, got)
+		}
+	}
+}
