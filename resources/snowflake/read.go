@@ -2,6 +2,7 @@ package snowflake
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -254,5 +255,12 @@ func (w *Warehouse) readRows(ctx context.Context, ref warehouse.TableRef) (arrow
 		return nil, err
 	}
 	defer rows.Close()
+	return ReadRows(rows)
+}
+
+// ReadRows decodes a result of this driver row by row into an asset table: the
+// path for an account that answers in JSON, and the baseline the Arrow batches
+// are measured against.
+func ReadRows(rows *sql.Rows) (arrow.Table, error) {
 	return warehouse.ReadRows(rows, kindOf, decode)
 }
