@@ -96,11 +96,10 @@ func (c *cli) startRecording(ctx context.Context, l *loaded, plan *engine.Plan, 
 func (rec *recording) run(ctx context.Context, l *loaded, plan *engine.Plan, flags runFlags) (*engine.RunResult, *checkTally) {
 	defer rec.store.Close()
 	history := rec.store.Events(rec.runID)
-	for _, key := range plan.Resources() {
-		for _, r := range l.catalog.Describe().Resources {
-			if r.Key == key && r.Notice != "" {
-				l.log.Info().Str("env", l.env.Name).Msg(r.Notice)
-			}
+	used := plan.Resources()
+	for _, r := range l.catalog.Describe().Resources {
+		if r.Notice != "" && slices.Contains(used, r.Key) {
+			l.log.Info().Str("env", l.env.Name).Msg(r.Notice)
 		}
 	}
 	nodeLog := l.log
