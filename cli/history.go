@@ -183,14 +183,7 @@ func (c *cli) showCmd() *cobra.Command {
 // lastMaterializations reads the store if there is one, keeping what runs of
 // this environment made in this warehouse and database; no store, no history.
 func (c *cli) lastMaterializations(ctx context.Context, l *loaded) map[string]runstore.Materialization {
-	path, err := c.storePath()
-	if err != nil {
-		return nil
-	}
-	if _, err := os.Stat(path); err != nil {
-		return nil
-	}
-	s, err := c.openStore(ctx, true)
+	s, err := c.openStore(ctx, true) // no store yet: nothing materialized
 	if err != nil {
 		return nil
 	}
