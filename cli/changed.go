@@ -28,19 +28,21 @@ type assetState struct {
 
 // assetStates compares each asset's code version under run config rc with
 // PRODUCTION's record in the run store, and each asset's last materialization
-// in this environment's database with its upstreams'.
-func (c *cli) assetStates(ctx context.Context, l *loaded, rc engine.RunConfig) (map[string]assetState, error) {
-	versions, err := l.catalog.CodeVersions(rc)
-	if err != nil {
-		return nil, err
-	}
+// in this environment's database with its upstreams'. It also returns those
+// last materializations in this environment (nil without a run store), read in
+// the same visit to the store.
+func (c *cli) assetStates(ctx context.Context, l *loaded, rc engine.RunConfig) (map[string]assetState, map[string]runstore.Materialization, error) {
 	var prodMats, envMats map[string]runstore.Materialization
 	var checks []runstore.CheckRecord
-	if store, err := c.openStore(ctx, true); err == nil {
+	if store, err := c.openStore(ctx, true); err == nil { // no store yet: nothing materialized
 		prodMats, _ = store.LastMaterializationsIn(ctx, l.productionScope())
 		envMats, _ = store.LastMaterializationsIn(ctx, l.scope())
 		checks, _ = store.LastCheckEvaluations(ctx, l.env.Name)
 		store.Close()
+	}
+	versions, err := l.catalog.CodeVersions(rc)
+	if err != nil {
+		return nil, envMats, err
 	}
 	out := map[string]assetState{}
 	view := l.catalog.Describe()
@@ -65,7 +67,7 @@ func (c *cli) assetStates(ctx context.Context, l *loaded, rc engine.RunConfig) (
 		st.Checks = checkSummary(checks, a.Name, l.catalog.AssetChecks(a.Name))
 		out[a.Name] = st
 	}
-	return out, nil
+	return out, envMats, nil
 }
 
 // changedAssets returns, for each asset whose code version differs from the

@@ -180,18 +180,6 @@ func (c *cli) showCmd() *cobra.Command {
 	return cmd
 }
 
-// lastMaterializations reads the store if there is one, keeping what runs of
-// this environment made in this warehouse and database; no store, no history.
-func (c *cli) lastMaterializations(ctx context.Context, l *loaded) map[string]runstore.Materialization {
-	s, err := c.openStore(ctx, true) // no store yet: nothing materialized
-	if err != nil {
-		return nil
-	}
-	defer s.Close()
-	m, _ := s.LastMaterializationsIn(ctx, l.scope())
-	return m
-}
-
 func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

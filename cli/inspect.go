@@ -53,8 +53,9 @@ mermaid (paste into a README), json (a stable schema, documented in README.md).
 				if err := addStatus(cmd.Context(), l.catalog, &view); err != nil {
 					return err
 				}
-				addHistory(&view, c.lastMaterializations(cmd.Context(), l))
-				if states, err := c.assetStates(cmd.Context(), l, nil); err == nil {
+				states, last, err := c.assetStates(cmd.Context(), l, nil)
+				addHistory(&view, last)
+				if err == nil {
 					addStates(&view, states)
 				}
 			}
@@ -112,8 +113,7 @@ func (c *cli) listCmd() *cobra.Command {
 				return err
 			}
 			v := l.catalog.Describe()
-			last := c.lastMaterializations(cmd.Context(), l)
-			states, _ := c.assetStates(cmd.Context(), l, nil)
+			states, last, _ := c.assetStates(cmd.Context(), l, nil)
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintf(tw, "ASSET\tGROUP\tUPSTREAMS\tLAST MATERIALIZED\tSTATE\tCHECKS\tDESCRIPTION\n")
 			for _, a := range v.Assets {
