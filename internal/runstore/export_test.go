@@ -3,7 +3,7 @@ package runstore
 import "context"
 
 // SetPID rewrites the process a run is recorded for, to simulate one that died.
-func (s *SQLite) SetPID(ctx context.Context, runID string, pid int) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE runs SET pid = ?, proc_start = '' WHERE run_id = ?`, pid, runID)
+func (s *sqlStore) SetPID(ctx context.Context, runID string, pid int) error {
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET pid = ?, proc_start = '' WHERE run_id = ?`), pid, runID)
 	return err
 }

@@ -20,7 +20,7 @@ const (
 // batchSink buffers a run's events and writes them in one transaction per
 // batch, from one goroutine.
 type batchSink struct {
-	store *SQLite
+	store *sqlStore
 	runID string
 	ch    chan engine.Event
 	done  chan struct{}
@@ -30,7 +30,7 @@ type batchSink struct {
 }
 
 // Events returns a batching sink for the run.
-func (s *SQLite) Events(runID string) EventSink {
+func (s *sqlStore) Events(runID string) EventSink {
 	b := &batchSink{store: s, runID: runID, ch: make(chan engine.Event, 4096), done: make(chan struct{})}
 	go b.loop()
 	return b
@@ -81,13 +81,13 @@ func (b *batchSink) write(batch []engine.Event) error {
 	ctx := context.Background()
 	tx, err := b.store.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("run store %s: %w", b.store.path, err)
+		return fmt.Errorf("run store %s: %w", b.store.where, err)
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO events (run_id, seq, type, node, time_ns, attempt, dur_ns, error, stack, message, mat)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	stmt, err := tx.PrepareContext(ctx, b.store.q(`INSERT INTO events (run_id, seq, type, node, time_ns, attempt, dur_ns, error, stack, message, mat)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
 	if err != nil {
-		return fmt.Errorf("run store %s: %w", b.store.path, err)
+		return fmt.Errorf("run store %s: %w", b.store.where, err)
 	}
 	defer stmt.Close()
 	for _, e := range batch {
@@ -99,7 +99,7 @@ func (b *batchSink) write(batch []engine.Event) error {
 		}
 		if _, err := stmt.ExecContext(ctx, b.runID, b.seq, string(e.Type), e.Node, e.Time.UnixNano(), e.Attempt,
 			int64(e.Duration), e.Error, e.Stack, e.Message, mat); err != nil {
-			return fmt.Errorf("run store %s: record event: %w", b.store.path, err)
+			return fmt.Errorf("run store %s: record event: %w", b.store.where, err)
 		}
 	}
 	return tx.Commit()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,14 +18,42 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/internal/pgtest"
 	"github.com/assetflow/assetflow/internal/runstore"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// The store suite: every test below runs against SQLite and PostgreSQL.
 
-func open(t *testing.T, path string) *runstore.SQLite {
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.StopShared()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// testStore is a Store with the test hooks both backends have.
+type testStore interface {
+	runstore.Store
+	RunEvents(ctx context.Context, id string) ([]engine.Event, error)
+	SetPID(ctx context.Context, runID string, pid int) error
+}
+
+// backend opens stores on one new, empty database (a file, or a PostgreSQL
+// database): each open is another process's view of the same instance.
+type backend struct {
+	name   string
+	openAt func() (testStore, error) // for goroutines; b.open(t) first
+}
+
+// open opens a store closed at the end of the test.
+func (b backend) open(t *testing.T) testStore {
 	t.Helper()
-	s, err := runstore.OpenSQLite(context.Background(), path)
+	s, err := b.openAt()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,8 +61,33 @@ func open(t *testing.T, path string) *runstore.SQLite {
 	return s
 }
 
-func TestEveryEventTypeRoundTrips(t *testing.T) {
-	s := open(t, filepath.Join(t.TempDir(), "runs.db"))
+func backends(t *testing.T) []backend {
+	sqlitePath := filepath.Join(t.TempDir(), "runs.db")
+	pgURL := "" // set by eachBackend
+	return []backend{
+		{"sqlite", func() (testStore, error) { return runstore.OpenSQLite(context.Background(), sqlitePath) }},
+		{"postgres", func() (testStore, error) { return runstore.OpenPostgres(context.Background(), pgURL) }},
+	}
+}
+
+// eachBackend runs a test on each backend, as a subtest named after it; the
+// PostgreSQL one gets a new database on the shared throwaway server.
+func eachBackend(t *testing.T, test func(t *testing.T, b backend)) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			if b.name == "postgres" {
+				url := pgtest.Shared(t).NewDatabase(t)
+				b.openAt = func() (testStore, error) { return runstore.OpenPostgres(context.Background(), url) }
+			}
+			test(t, b)
+		})
+	}
+}
+
+func TestEveryEventTypeRoundTrips(t *testing.T) { eachBackend(t, testEveryEventTypeRoundTrips) }
+
+func testEveryEventTypeRoundTrips(t *testing.T, b backend) {
+	s := b.open(t)
 	ctx := context.Background()
 	start := time.Now().UTC().Truncate(time.Microsecond)
 	if err := s.StartRun(ctx, runstore.Run{ID: "r1", Kind: "assets", Name: "assets", Selection: "*", Env: "local",
@@ -128,8 +182,10 @@ func TestUnreadableStores(t *testing.T) {
 }
 
 // A run whose process is gone is marked FAILED; a live one is left alone.
-func TestAbandonedRunsAreFailed(t *testing.T) {
-	s := open(t, filepath.Join(t.TempDir(), "runs.db"))
+func TestAbandonedRunsAreFailed(t *testing.T) { eachBackend(t, testAbandonedRunsAreFailed) }
+
+func testAbandonedRunsAreFailed(t *testing.T, b backend) {
+	s := b.open(t)
 	ctx := context.Background()
 	if err := s.StartRun(ctx, runstore.Run{ID: "mine", Kind: "assets", Name: "assets", Env: "local", Start: time.Now()}); err != nil {
 		t.Fatal(err)
@@ -164,16 +220,18 @@ func TestAbandonedRunsAreFailed(t *testing.T) {
 	}
 }
 
-// Two stores on one file, as two processes, write at once without losing events.
-func TestConcurrentWriters(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "runs.db")
+// Stores on one database, as several processes, open (and so migrate) and
+// write at once without losing events.
+func TestConcurrentWriters(t *testing.T) { eachBackend(t, testConcurrentWriters) }
+
+func testConcurrentWriters(t *testing.T, b backend) {
 	const runs, events = 4, 2000
 	var wg sync.WaitGroup
 	for i := 0; i < runs; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := runstore.OpenSQLite(context.Background(), path)
+			s, err := b.openAt()
 			if err != nil {
 				t.Error(err)
 				return
@@ -194,11 +252,73 @@ func TestConcurrentWriters(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	s := open(t, path)
+	s := b.open(t)
 	for i := 0; i < runs; i++ {
 		got, err := s.RunEvents(context.Background(), fmt.Sprintf("run%d", i))
 		if err != nil || len(got) != events {
 			t.Errorf("run%d: %d events (%v), want %d", i, len(got), err, events)
+		}
+	}
+}
+
+// A PostgreSQL instance migrated by a newer assetflow is refused, naming the
+// instance without its credentials.
+func TestNewerPostgresLayoutIsRefused(t *testing.T) {
+	url := pgtest.Shared(t).NewDatabase(t)
+	s, err := runstore.OpenPostgres(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().Exec("UPDATE assetflow_schema SET version = 99"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	withSecret := strings.Replace(url, "postgres://postgres@", "postgres://postgres:s3cret@", 1)
+	_, err = runstore.OpenPostgres(context.Background(), withSecret)
+	if err == nil || !strings.Contains(err.Error(), "was written by a newer assetflow (layout 99; this one reads 1): upgrade, or point ASSETFLOW_INSTANCE elsewhere") {
+		t.Fatalf("got %v", err)
+	}
+	if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "postgres@") {
+		t.Errorf("credentials in %q", err)
+	}
+}
+
+// Credentials never appear in a connection error: not the password, not the user.
+func TestPostgresErrorsHideCredentials(t *testing.T) {
+	// A port nothing listens on: the connection is refused.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	for _, url := range []string{
+		fmt.Sprintf("postgres://alice:hunter2@127.0.0.1:%d/db?sslmode=disable&connect_timeout=5", port),
+		fmt.Sprintf("postgres://alice:hunter2@127.0.0.1:%d/db?password=hunter2&sslmode=disable", port),
+		"postgres://alice:hunter2@[::1/db", // does not parse
+	} {
+		_, err := runstore.OpenPostgres(context.Background(), url)
+		if err == nil {
+			t.Fatalf("%s: opened", runstore.RedactURL(url))
+		}
+		if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "alice") {
+			t.Errorf("credentials in %q", err)
+		}
+		if !strings.HasPrefix(err.Error(), "instance ") {
+			t.Errorf("error does not name the instance: %q", err)
+		}
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://u:p@db.example:5432/flow":             "postgres://db.example:5432/flow",
+		"postgres://u@db/flow?sslmode=disable&password=x": "postgres://db/flow?...",
+		"postgres://db/flow":                              "postgres://db/flow",
+		"::not a url":                                     "(unparsable URL)",
+	} {
+		if got := runstore.RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

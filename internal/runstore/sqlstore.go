@@ -1,0 +1,241 @@
+package runstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/assetflow/assetflow/engine"
+)
+
+// sqlStore is the Store both backends share: the same tables and queries over
+// database/sql, written with ? placeholders that PostgreSQL gets as $1, $2...
+type sqlStore struct {
+	where    string // the file, or the redacted URL, for messages
+	db       *sql.DB
+	host     string
+	postgres bool
+}
+
+// q adapts a query's placeholders to the backend.
+func (s *sqlStore) q(query string) string {
+	if !s.postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Close closes the database.
+func (s *sqlStore) Close() error { return s.db.Close() }
+
+// StartRun records a run as STARTED by this process.
+func (s *sqlStore) StartRun(ctx context.Context, r Run) error {
+	nodes, _ := json.Marshal(r.Nodes)
+	pid := os.Getpid()
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO runs (run_id, kind, name, selection, env, nodes, status, started_ns, pid, proc_start, host)
+		VALUES (?, ?, ?, ?, ?, ?, 'STARTED', ?, ?, ?, ?)`),
+		r.ID, r.Kind, r.Name, r.Selection, r.Env, string(nodes), r.Start.UnixNano(), pid, processStart(pid), s.host)
+	if err != nil {
+		return fmt.Errorf("run store %s: record run: %w", s.where, err)
+	}
+	return nil
+}
+
+// FinishRun records the run's status, end and error.
+func (s *sqlStore) FinishRun(ctx context.Context, res *engine.RunResult) error {
+	msg := ""
+	if err := res.Err(); err != nil {
+		msg = err.Error()
+	}
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET status = ?, error = ?, ended_ns = ? WHERE run_id = ?`),
+		string(res.Status), msg, res.Start.Add(res.Duration).UnixNano(), res.RunID)
+	if err != nil {
+		return fmt.Errorf("run store %s: finish run: %w", s.where, err)
+	}
+	return nil
+}
+
+// MarkAbandoned fails the STARTED runs of this host whose process is gone.
+func (s *sqlStore) MarkAbandoned(ctx context.Context) (int, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT run_id, pid, proc_start FROM runs WHERE status = 'STARTED' AND host = ?`), s.host)
+	if err != nil {
+		return 0, fmt.Errorf("run store %s: %w", s.where, err)
+	}
+	var gone []string
+	for rows.Next() {
+		var id, start string
+		var pid int
+		if err := rows.Scan(&id, &pid, &start); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if !alive(pid, start) {
+			gone = append(gone, id)
+		}
+	}
+	rows.Close()
+	for _, id := range gone {
+		_, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET status = 'FAILURE', error = 'process ended without finishing the run',
+			ended_ns = COALESCE((SELECT max(time_ns) FROM events WHERE run_id = ?), started_ns) WHERE run_id = ? AND status = 'STARTED'`), id, id)
+		if err != nil {
+			return 0, fmt.Errorf("run store %s: %w", s.where, err)
+		}
+	}
+	return len(gone), nil
+}
+
+// Runs returns the newest runs.
+func (s *sqlStore) Runs(ctx context.Context, limit int) ([]Run, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT run_id, kind, name, selection, env, nodes, status, error, started_ns, ended_ns, pid, host
+		FROM runs ORDER BY started_ns DESC LIMIT ?`), limit)
+	if err != nil {
+		return nil, fmt.Errorf("run store %s: %w", s.where, err)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func scanRun(row interface{ Scan(...any) error }) (Run, error) {
+	var r Run
+	var nodes string
+	var started int64
+	var ended sql.NullInt64
+	if err := row.Scan(&r.ID, &r.Kind, &r.Name, &r.Selection, &r.Env, &nodes, &r.Status, &r.Error, &started, &ended, &r.PID, &r.Host); err != nil {
+		return r, err
+	}
+	_ = json.Unmarshal([]byte(nodes), &r.Nodes)
+	r.Start = time.Unix(0, started).UTC()
+	if ended.Valid {
+		r.Duration = time.Duration(ended.Int64 - started)
+	}
+	return r, nil
+}
+
+// Run returns a run with its steps folded from its events.
+func (s *sqlStore) Run(ctx context.Context, id string) (*RunDetail, error) {
+	row := s.db.QueryRowContext(ctx, s.q(`SELECT run_id, kind, name, selection, env, nodes, status, error, started_ns, ended_ns, pid, host
+		FROM runs WHERE run_id = ?`), id)
+	r, err := scanRun(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, engine.Usagef("no run %q in %s (see run runs)", id, s.where)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("run store %s: %w", s.where, err)
+	}
+	d := &RunDetail{Run: r}
+	steps := map[string]*Step{}
+	for _, n := range r.Nodes {
+		d.Steps = append(d.Steps, Step{Node: n, Status: "NOT STARTED"})
+	}
+	for i := range d.Steps {
+		steps[d.Steps[i].Node] = &d.Steps[i]
+	}
+	events, err := s.events(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range events {
+		st := steps[e.Node]
+		switch {
+		case e.Type == engine.EventMaterialization && e.Materialization != nil:
+			d.Materialization = append(d.Materialization, Materialization{Asset: e.Node, RunID: id, Time: e.Time,
+				Location: e.Materialization.Location, Rows: e.Materialization.Rows})
+		case st == nil:
+		case e.Type == engine.EventStepStart:
+			st.Status, st.Attempts = "STARTED", 1
+		case e.Type == engine.EventStepRetry:
+			st.Attempts = e.Attempt + 1
+			st.Error = e.Error
+		case e.Type == engine.EventStepSuccess, e.Type == engine.EventStepFailure, e.Type == engine.EventStepSkipped, e.Type == engine.EventStepCanceled:
+			st.Status = strings.TrimPrefix(string(e.Type), "STEP_")
+			if e.Attempt > 0 {
+				st.Attempts = e.Attempt
+			}
+			st.Duration, st.Error = e.Duration, e.Error
+		}
+	}
+	return d, nil
+}
+
+// Events returns the recorded events of a run, in order.
+func (s *sqlStore) events(ctx context.Context, id string) ([]engine.Event, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT type, node, time_ns, attempt, dur_ns, error, stack, message, mat
+		FROM events WHERE run_id = ? ORDER BY seq`), id)
+	if err != nil {
+		return nil, fmt.Errorf("run store %s: %w", s.where, err)
+	}
+	defer rows.Close()
+	var out []engine.Event
+	for rows.Next() {
+		e := engine.Event{RunID: id}
+		var typ string
+		var t, dur int64
+		var mat sql.NullString
+		if err := rows.Scan(&typ, &e.Node, &t, &e.Attempt, &dur, &e.Error, &e.Stack, &e.Message, &mat); err != nil {
+			return nil, err
+		}
+		e.Type, e.Time, e.Duration = engine.EventType(typ), time.Unix(0, t).UTC(), time.Duration(dur)
+		if mat.Valid {
+			e.Materialization = &engine.Materialization{}
+			_ = json.Unmarshal([]byte(mat.String), e.Materialization)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// RunEvents returns a run's events as recorded.
+func (s *sqlStore) RunEvents(ctx context.Context, id string) ([]engine.Event, error) {
+	return s.events(ctx, id)
+}
+
+// LastMaterializations returns each asset's latest materialization.
+func (s *sqlStore) LastMaterializations(ctx context.Context) (map[string]Materialization, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT e.node, e.run_id, e.time_ns, e.mat FROM events e
+		JOIN (SELECT node, max(time_ns) AS t FROM events WHERE type = 'ASSET_MATERIALIZATION' GROUP BY node) last
+		ON e.node = last.node AND e.time_ns = last.t WHERE e.type = 'ASSET_MATERIALIZATION'`))
+	if err != nil {
+		return nil, fmt.Errorf("run store %s: %w", s.where, err)
+	}
+	defer rows.Close()
+	out := map[string]Materialization{}
+	for rows.Next() {
+		var m Materialization
+		var t int64
+		var mat sql.NullString
+		if err := rows.Scan(&m.Asset, &m.RunID, &t, &mat); err != nil {
+			return nil, err
+		}
+		m.Time = time.Unix(0, t).UTC()
+		var em engine.Materialization
+		if mat.Valid && json.Unmarshal([]byte(mat.String), &em) == nil {
+			m.Location, m.Rows = em.Location, em.Rows
+		}
+		out[m.Asset] = m
+	}
+	return out, rows.Err()
+}
