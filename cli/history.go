@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -12,27 +11,38 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/internal/instance"
 	"github.com/assetflow/assetflow/internal/runstore"
 )
 
-// RunsVar names the run store file.
-const RunsVar = "ASSETFLOW_RUNS"
+// RunsVar names the run store file of a folder instance (see InstanceVar).
+const RunsVar = instance.RunsVar
 
+// InstanceVar names the instance: a folder (default .assetflow) or a
+// postgres:// URL.
+const InstanceVar = instance.Var
+
+// storePath names the run store for messages: its file, or the instance's URL
+// without credentials.
 func (c *cli) storePath() string {
-	if p, ok := c.lookup(RunsVar); ok && p != "" {
-		return p
+	inst, err := c.instance()
+	if err != nil {
+		return runstore.DefaultPath
 	}
-	return runstore.DefaultPath
+	return inst.String()
 }
 
 // openStore opens the run store and fails the runs a killed process left
 // STARTED. With mustExist, a missing store is a usage error, not a new file.
 func (c *cli) openStore(ctx context.Context, mustExist bool) (runstore.Store, error) {
-	path := c.storePath()
-	if _, err := os.Stat(path); mustExist && os.IsNotExist(err) {
-		return nil, engine.Usagef("no runs recorded yet in %s (set %s to use another store)", path, RunsVar)
+	inst, err := c.instance()
+	if err != nil {
+		return nil, err
 	}
-	s, err := runstore.OpenSQLite(ctx, path)
+	if mustExist && !inst.Exists() {
+		return nil, engine.Usagef("no runs recorded yet in %s (set %s or %s to use another store)", inst, InstanceVar, RunsVar)
+	}
+	s, err := inst.OpenStore(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +165,7 @@ func (c *cli) showCmd() *cobra.Command {
 
 // lastMaterializations reads the store if there is one; no store, no history.
 func (c *cli) lastMaterializations(ctx context.Context) map[string]runstore.Materialization {
-	if _, err := os.Stat(c.storePath()); err != nil {
+	if inst, err := c.instance(); err != nil || !inst.Exists() {
 		return nil
 	}
 	s, err := c.openStore(ctx, true)

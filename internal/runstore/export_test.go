@@ -7,3 +7,6 @@ func (s *sqlStore) SetPID(ctx context.Context, runID string, pid int) error {
 	_, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET pid = ?, proc_start = '' WHERE run_id = ?`), pid, runID)
 	return err
 }
+
+// SQLiteLayout1 is the first SQLite layout, to test migrating from it.
+var SQLiteLayout1 = sqliteMigrations[0]

@@ -47,6 +47,11 @@ CREATE TABLE events (
 	PRIMARY KEY (run_id, seq)
 );
 CREATE INDEX events_materializations ON events (type, node, time_ns) WHERE type = 'ASSET_MATERIALIZATION';
+`, `
+ALTER TABLE runs ADD COLUMN job_id BIGINT;
+ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN heartbeat_ns BIGINT;
+ALTER TABLE events ADD COLUMN worker TEXT NOT NULL DEFAULT '';
 `}
 
 // pgMigrateLock is the advisory lock key that serialises migrations of one
@@ -124,7 +129,7 @@ func (s *Postgres) migrate(ctx context.Context, cfg *pgx.ConnConfig) error {
 // wrap names the instance in an error and scrubs the credentials a driver
 // message may repeat.
 func (s *Postgres) wrap(err error, cfg *pgx.ConnConfig) error {
-	return fmt.Errorf("instance %s: %s", s.where, scrub(err.Error(), cfg.User, cfg.Password))
+	return fmt.Errorf("instance %s: %s", s.where, Scrub(err.Error(), cfg.User, cfg.Password))
 }
 
 // Where names the instance, without credentials.
@@ -133,8 +138,8 @@ func (s *Postgres) Where() string { return s.where }
 // DB is the instance's database, for the queue and schedules that share it.
 func (s *Postgres) DB() *sql.DB { return s.db }
 
-// scrub removes a user name and password from a message.
-func scrub(msg, user, password string) string {
+// Scrub removes a user name and password from a message.
+func Scrub(msg, user, password string) string {
 	if password != "" {
 		msg = strings.ReplaceAll(msg, password, "xxxxx")
 	}

@@ -27,11 +27,24 @@ type batchSink struct {
 	once  sync.Once
 	err   error
 	seq   int64
+	// Set for queued runs: the worker named on each event; the run may have
+	// events of an earlier worker already (seq continues after them); and a
+	// step's end is written at once, so a worker killed after it does not
+	// leave the step to be run again.
+	worker    string
+	continued bool
 }
 
 // Events returns a batching sink for the run.
 func (s *sqlStore) Events(runID string) EventSink {
 	b := &batchSink{store: s, runID: runID, ch: make(chan engine.Event, 4096), done: make(chan struct{})}
+	go b.loop()
+	return b
+}
+
+// WorkerEvents returns a sink for a queued run executed by a worker (host:pid).
+func (s *sqlStore) WorkerEvents(runID, worker string) EventSink {
+	b := &batchSink{store: s, runID: runID, ch: make(chan engine.Event, 4096), done: make(chan struct{}), worker: worker, continued: true}
 	go b.loop()
 	return b
 }
@@ -68,7 +81,7 @@ func (b *batchSink) loop() {
 				return
 			}
 			batch = append(batch, e)
-			if len(batch) == batchSize {
+			if len(batch) == batchSize || (b.continued && e.Type == engine.EventStepSuccess) {
 				flush()
 			}
 		case <-tick.C:
@@ -84,8 +97,13 @@ func (b *batchSink) write(batch []engine.Event) error {
 		return fmt.Errorf("run store %s: %w", b.store.where, err)
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, b.store.q(`INSERT INTO events (run_id, seq, type, node, time_ns, attempt, dur_ns, error, stack, message, mat)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
+	if b.continued && b.seq == 0 {
+		if err := tx.QueryRowContext(ctx, b.store.q(`SELECT COALESCE(max(seq), 0) FROM events WHERE run_id = ?`), b.runID).Scan(&b.seq); err != nil {
+			return fmt.Errorf("run store %s: %w", b.store.where, err)
+		}
+	}
+	stmt, err := tx.PrepareContext(ctx, b.store.q(`INSERT INTO events (run_id, seq, type, node, time_ns, attempt, dur_ns, error, stack, message, mat, worker)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
 	if err != nil {
 		return fmt.Errorf("run store %s: %w", b.store.where, err)
 	}
@@ -98,7 +116,7 @@ func (b *batchSink) write(batch []engine.Event) error {
 			mat = string(j)
 		}
 		if _, err := stmt.ExecContext(ctx, b.runID, b.seq, string(e.Type), e.Node, e.Time.UnixNano(), e.Attempt,
-			int64(e.Duration), e.Error, e.Stack, e.Message, mat); err != nil {
+			int64(e.Duration), e.Error, e.Stack, e.Message, mat, b.worker); err != nil {
 			return fmt.Errorf("run store %s: record event: %w", b.store.where, err)
 		}
 	}

@@ -49,6 +49,11 @@ CREATE TABLE events (
 	PRIMARY KEY (run_id, seq)
 );
 CREATE INDEX events_materializations ON events (type, node, time_ns) WHERE type = 'ASSET_MATERIALIZATION';
+`, `
+ALTER TABLE runs ADD COLUMN job_id INTEGER;             -- the queue's job, for queued runs
+ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT '';  -- the worker executing it
+ALTER TABLE runs ADD COLUMN heartbeat_ns INTEGER;       -- that worker's last sign of life
+ALTER TABLE events ADD COLUMN worker TEXT NOT NULL DEFAULT ''; -- host:pid that emitted it
 `}
 
 // SQLite is the embedded Store: one SQLite file in WAL mode, which several

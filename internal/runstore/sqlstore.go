@@ -73,7 +73,7 @@ func (s *sqlStore) FinishRun(ctx context.Context, res *engine.RunResult) error {
 
 // MarkAbandoned fails the STARTED runs of this host whose process is gone.
 func (s *sqlStore) MarkAbandoned(ctx context.Context) (int, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT run_id, pid, proc_start FROM runs WHERE status = 'STARTED' AND host = ?`), s.host)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT run_id, pid, proc_start FROM runs WHERE status = 'STARTED' AND host = ? AND job_id IS NULL`), s.host)
 	if err != nil {
 		return 0, fmt.Errorf("run store %s: %w", s.where, err)
 	}
@@ -154,11 +154,11 @@ func (s *sqlStore) Run(ctx context.Context, id string) (*RunDetail, error) {
 	for i := range d.Steps {
 		steps[d.Steps[i].Node] = &d.Steps[i]
 	}
-	events, err := s.events(ctx, id)
+	events, workers, err := s.events(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range events {
+	for i, e := range events {
 		st := steps[e.Node]
 		switch {
 		case e.Type == engine.EventMaterialization && e.Materialization != nil:
@@ -166,7 +166,7 @@ func (s *sqlStore) Run(ctx context.Context, id string) (*RunDetail, error) {
 				Location: e.Materialization.Location, Rows: e.Materialization.Rows})
 		case st == nil:
 		case e.Type == engine.EventStepStart:
-			st.Status, st.Attempts = "STARTED", 1
+			st.Status, st.Attempts, st.Worker = "STARTED", 1, workers[i]
 		case e.Type == engine.EventStepRetry:
 			st.Attempts = e.Attempt + 1
 			st.Error = e.Error
@@ -182,22 +182,26 @@ func (s *sqlStore) Run(ctx context.Context, id string) (*RunDetail, error) {
 }
 
 // Events returns the recorded events of a run, in order.
-func (s *sqlStore) events(ctx context.Context, id string) ([]engine.Event, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT type, node, time_ns, attempt, dur_ns, error, stack, message, mat
+// The second list is the worker (host:pid) that recorded each event, "" for
+// runs executed by the command line.
+func (s *sqlStore) events(ctx context.Context, id string) ([]engine.Event, []string, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT type, node, time_ns, attempt, dur_ns, error, stack, message, mat, worker
 		FROM events WHERE run_id = ? ORDER BY seq`), id)
 	if err != nil {
-		return nil, fmt.Errorf("run store %s: %w", s.where, err)
+		return nil, nil, fmt.Errorf("run store %s: %w", s.where, err)
 	}
 	defer rows.Close()
 	var out []engine.Event
+	var workers []string
 	for rows.Next() {
 		e := engine.Event{RunID: id}
-		var typ string
+		var typ, worker string
 		var t, dur int64
 		var mat sql.NullString
-		if err := rows.Scan(&typ, &e.Node, &t, &e.Attempt, &dur, &e.Error, &e.Stack, &e.Message, &mat); err != nil {
-			return nil, err
+		if err := rows.Scan(&typ, &e.Node, &t, &e.Attempt, &dur, &e.Error, &e.Stack, &e.Message, &mat, &worker); err != nil {
+			return nil, nil, err
 		}
+		workers = append(workers, worker)
 		e.Type, e.Time, e.Duration = engine.EventType(typ), time.Unix(0, t).UTC(), time.Duration(dur)
 		if mat.Valid {
 			e.Materialization = &engine.Materialization{}
@@ -205,12 +209,13 @@ func (s *sqlStore) events(ctx context.Context, id string) ([]engine.Event, error
 		}
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	return out, workers, rows.Err()
 }
 
 // RunEvents returns a run's events as recorded.
 func (s *sqlStore) RunEvents(ctx context.Context, id string) ([]engine.Event, error) {
-	return s.events(ctx, id)
+	events, _, err := s.events(ctx, id)
+	return events, err
 }
 
 // LastMaterializations returns each asset's latest materialization.

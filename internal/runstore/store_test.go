@@ -133,7 +133,7 @@ func testEveryEventTypeRoundTrips(t *testing.T, b backend) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "[{items SUCCESS 2 32ms } {comments FAILURE 1 0s boom} {stories SKIPPED 0 0s } {extra CANCELED 0 0s }]"
+	want := "[{items SUCCESS 2 32ms  } {comments FAILURE 1 0s boom } {stories SKIPPED 0 0s  } {extra CANCELED 0 0s  }]"
 	if got := fmt.Sprint(d.Steps); got != want {
 		t.Errorf("steps %s\nwant  %s", got, want)
 	}
@@ -176,7 +176,7 @@ func TestUnreadableStores(t *testing.T) {
 	}
 	db.Close()
 	if _, err := runstore.OpenSQLite(context.Background(), newer); err == nil ||
-		!strings.Contains(err.Error(), "run store "+newer+" was written by a newer assetflow (layout 99; this one reads 1)") {
+		!strings.Contains(err.Error(), "run store "+newer+" was written by a newer assetflow (layout 99; this one reads 2)") {
 		t.Errorf("newer: %v", err)
 	}
 }
@@ -275,7 +275,7 @@ func TestNewerPostgresLayoutIsRefused(t *testing.T) {
 	s.Close()
 	withSecret := strings.Replace(url, "postgres://postgres@", "postgres://postgres:s3cret@", 1)
 	_, err = runstore.OpenPostgres(context.Background(), withSecret)
-	if err == nil || !strings.Contains(err.Error(), "was written by a newer assetflow (layout 99; this one reads 1): upgrade, or point ASSETFLOW_INSTANCE elsewhere") {
+	if err == nil || !strings.Contains(err.Error(), "was written by a newer assetflow (layout 99; this one reads 2): upgrade, or point ASSETFLOW_INSTANCE elsewhere") {
 		t.Fatalf("got %v", err)
 	}
 	if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "postgres@") {

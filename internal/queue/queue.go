@@ -1,0 +1,172 @@
+// Package queue carries queued runs from whoever enqueues them to the workers
+// that execute them, through River (github.com/riverqueue/river) on the
+// instance's PostgreSQL database. River gives durable jobs, a rescuer for jobs
+// whose worker died, and cancellation that reaches a running job on any host.
+//
+// A job is a whole run. Its worker claims the run in the run store and keeps a
+// heartbeat on it; a job River rescues after its worker died is continued by
+// another worker from the steps that did not succeed (see Worker).
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/assetflow/assetflow/internal/runstore"
+)
+
+// RunArgs is a queued run: what to plan, and how the command line asked for it.
+type RunArgs struct {
+	RunID          string                    `json:"run_id"`
+	RunKind        string                    `json:"kind"` // "assets" or "job"
+	Job            string                    `json:"job,omitempty"`
+	Selection      string                    `json:"selection,omitempty"`
+	Env            string                    `json:"env"`
+	Config         map[string]map[string]any `json:"config,omitempty"`
+	MaxConcurrency int                       `json:"max_concurrency"`
+	FailFast       bool                      `json:"fail_fast,omitempty"`
+}
+
+// Kind names the job kind in River.
+func (RunArgs) Kind() string { return "assetflow_run" }
+
+// InsertOpts gives runs many attempts: an attempt ends early only when its
+// worker dies, and the next continues the run.
+func (RunArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 25} }
+
+// migrateLock serialises River's migrations between processes.
+const migrateLock = 0x7269766572 // "river"
+
+// Queue is a connection to an instance's queue.
+type Queue struct {
+	pool  *pgxpool.Pool
+	where string
+}
+
+// Open connects to the PostgreSQL instance at url and brings River's tables
+// up to date. Errors name the instance without credentials.
+func Open(ctx context.Context, url string) (*Queue, error) {
+	where := runstore.RedactURL(url)
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("instance %s: not a usable PostgreSQL URL", where)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("instance %s: %s", where, scrub(err, cfg.ConnConfig))
+	}
+	q := &Queue{pool: pool, where: where}
+	if err := q.migrate(ctx, cfg.ConnConfig); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return q, nil
+}
+
+func scrub(err error, cfg *pgx.ConnConfig) string {
+	return runstore.Scrub(err.Error(), cfg.User, cfg.Password)
+}
+
+func (q *Queue) migrate(ctx context.Context, cfg *pgx.ConnConfig) error {
+	m, err := rivermigrate.New(riverpgxv5.New(q.pool), nil)
+	if err != nil {
+		return err
+	}
+	tx, err := q.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("instance %s: %s", q.where, scrub(err, cfg))
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLock); err != nil {
+		return fmt.Errorf("instance %s: %s", q.where, scrub(err, cfg))
+	}
+	if _, err := m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("instance %s: queue tables: %s", q.where, scrub(err, cfg))
+	}
+	return tx.Commit(ctx)
+}
+
+// Close closes the connections.
+func (q *Queue) Close() { q.pool.Close() }
+
+// insertClient is a River client that only inserts and cancels.
+func (q *Queue) insertClient() (*river.Client[pgx.Tx], error) {
+	return river.NewClient(riverpgxv5.New(q.pool), &river.Config{})
+}
+
+// Enqueue puts a run on the queue and returns its job id.
+func (q *Queue) Enqueue(ctx context.Context, args RunArgs) (int64, error) {
+	c, err := q.insertClient()
+	if err != nil {
+		return 0, err
+	}
+	res, err := c.Insert(ctx, args, nil)
+	if err != nil {
+		return 0, fmt.Errorf("instance %s: queue run: %w", q.where, err)
+	}
+	return res.Job.ID, nil
+}
+
+// Cancel cancels a job: a queued one will not run; a running one's worker
+// has its context cancelled, on whichever host it runs.
+func (q *Queue) Cancel(ctx context.Context, jobID int64) error {
+	c, err := q.insertClient()
+	if err != nil {
+		return err
+	}
+	if _, err := c.JobCancel(ctx, jobID); err != nil && !errors.Is(err, river.ErrNotFound) {
+		return fmt.Errorf("instance %s: cancel job %d: %w", q.where, jobID, err)
+	}
+	return nil
+}
+
+// WorkerConfig tunes a worker process.
+type WorkerConfig struct {
+	Concurrency int           // runs at once
+	Heartbeat   time.Duration // how often a running run's heartbeat is written
+	// RescueAfter is how long a job may run before River's rescuer hands it
+	// to another worker; that worker takes the run over only if its
+	// heartbeat is stale (older than three heartbeats), else waits.
+	RescueAfter time.Duration
+	PollEvery   time.Duration // how often idle workers look for jobs, besides notifications
+	Logger      *slog.Logger  // River's own log (warnings and errors)
+}
+
+// Work runs a worker until ctx ends, then stops taking jobs and waits for the
+// running ones (they see ctx cancelled) before it returns.
+func (q *Queue) Work(ctx context.Context, cfg WorkerConfig, exec Executor, store runstore.QueueStore) error {
+	workers := river.NewWorkers()
+	w := &runWorker{exec: exec, store: store, cfg: cfg}
+	if err := river.AddWorkerSafely[RunArgs](workers, w); err != nil {
+		return err
+	}
+	c, err := river.NewClient(riverpgxv5.New(q.pool), &river.Config{
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Concurrency}},
+		Workers:              workers,
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		FetchPollInterval:    cfg.PollEvery,
+		FetchCooldown:        min(cfg.PollEvery, 100*time.Millisecond),
+		JobTimeout:           -1, // runs take as long as they take
+		Logger:               cfg.Logger,
+	})
+	if err != nil {
+		return err
+	}
+	if err := c.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("instance %s: start worker: %w", q.where, err)
+	}
+	<-ctx.Done()
+	w.stopping.Store(true)
+	stopCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return c.StopAndCancel(stopCtx)
+}
