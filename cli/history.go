@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -99,14 +100,14 @@ func (c *cli) runsCmd() *cobra.Command {
 				return writeJSON(c.stdout, runs)
 			}
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "RUN\tWHAT\tENV\tSTATUS\tSTART\tDURATION\tERROR\n")
+			fmt.Fprintf(tw, "RUN\tWHAT\tENV\tSTATUS\tSTART\tDURATION\tWORKER\tERROR\n")
 			for _, r := range runs {
 				what := r.Name
 				if r.Kind == "assets" {
 					what = "assets " + r.Selection
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, what, r.Env, r.Status,
-					r.Start.Local().Format("2006-01-02 15:04:05"), durationOrDash(r.Duration), clip(r.Error, 60))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, what, r.Env, r.Status,
+					r.Start.Local().Format("2006-01-02 15:04:05"), durationOrDash(r.Duration), runWorker(r), clip(r.Error, 60))
 			}
 			return tw.Flush()
 		},
@@ -146,9 +147,10 @@ func (c *cli) showCmd() *cobra.Command {
 				c.printf("error: %s\n", d.Error)
 			}
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "\nSTEP\tSTATUS\tDURATION\tATTEMPTS\tERROR\n")
+			fmt.Fprintf(tw, "\nSTEP\tSTATUS\tDURATION\tATTEMPTS\tWORKER\tERROR\n")
 			for _, st := range d.Steps {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", st.Node, st.Status, durationOrDash(st.Duration), st.Attempts, clip(st.Error, 70))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", st.Node, st.Status, durationOrDash(st.Duration), st.Attempts,
+					cmp.Or(st.Worker, runWorker(d.Run)), clip(st.Error, 70))
 			}
 			if len(d.Materialization) > 0 {
 				fmt.Fprintf(tw, "\nMATERIALIZED\tTABLE\tROWS\tAT\t\n")
@@ -175,6 +177,15 @@ func (c *cli) lastMaterializations(ctx context.Context) map[string]runstore.Mate
 	defer s.Close()
 	m, _ := s.LastMaterializations(ctx)
 	return m
+}
+
+// runWorker names where a run executes or executed: host:pid, or "-" while
+// it waits in the queue.
+func runWorker(r runstore.Run) string {
+	if r.Host == "" {
+		return "-"
+	}
+	return fmt.Sprintf("%s:%d", r.Host, r.PID)
 }
 
 func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {

@@ -22,6 +22,7 @@ type runFlags struct {
 	sets           []string
 	maxConcurrency int
 	failFast       bool
+	queue          bool
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -30,6 +31,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.sets, "set", nil, "set one config value, NODE.KEY=VALUE (repeatable); see graph for each node's keys")
 	fl.IntVar(&f.maxConcurrency, "max-concurrency", 8, "nodes running at once (0: no limit)")
 	fl.BoolVar(&f.failFast, "fail-fast", false, "cancel the rest of the run at the first failure (default: run independent branches to the end)")
+	fl.BoolVar(&f.queue, "queue", false, "queue the run for a worker (run worker) and print its id; needs a PostgreSQL instance (ASSETFLOW_INSTANCE)")
 	fl.StringVar(&f.fromFailure, "from-failure", "", "re-run only the failed, skipped and cancelled steps of RUN_ID (see run runs); what succeeded is loaded through the I/O manager")
 }
 
@@ -153,6 +155,9 @@ func (c *cli) jobCmd() *cobra.Command {
 // execute runs a plan, logging events and recording them in the run store, and
 // prints its summary.
 func (c *cli) execute(ctx context.Context, l *loaded, plan *engine.Plan, flags runFlags, kind, selection string) error {
+	if flags.queue {
+		return c.enqueue(ctx, l, plan, flags, kind, selection)
+	}
 	store, err := c.openStore(ctx, false)
 	if err != nil {
 		return err
@@ -164,6 +169,19 @@ func (c *cli) execute(ctx context.Context, l *loaded, plan *engine.Plan, flags r
 		return err
 	}
 	history := store.Events(runID)
+	res := c.runPlan(ctx, l, plan, flags.maxConcurrency, flags.failFast, runID, history)
+	// Record the end even if the run was cancelled.
+	recordErr := errors.Join(history.Close(), store.FinishRun(context.WithoutCancel(ctx), res))
+	console.Summary(c.stdout, res)
+	if recordErr != nil {
+		l.log.Warn().Err(recordErr).Msg("recording the run in the run store")
+	}
+	return res.Err()
+}
+
+// runPlan runs a plan in this process, logging its events and sending them to
+// history: the command line and a worker run plans the same way.
+func (c *cli) runPlan(ctx context.Context, l *loaded, plan *engine.Plan, maxConcurrency int, failFast bool, runID string, history engine.EventSink) *engine.RunResult {
 	for _, key := range plan.Resources() {
 		for _, r := range l.catalog.Describe().Resources {
 			if r.Key == key && r.Notice != "" {
@@ -172,16 +190,9 @@ func (c *cli) execute(ctx context.Context, l *loaded, plan *engine.Plan, flags r
 		}
 	}
 	nodeLog := l.log
-	r := engine.Runner{MaxConcurrency: flags.maxConcurrency, FailFast: flags.failFast, RunID: runID,
+	r := engine.Runner{MaxConcurrency: maxConcurrency, FailFast: failFast, RunID: runID,
 		Events: engine.Sinks{console.Events(l.events), history}, Logger: &nodeLog, Progress: l.progress}
-	res := r.Run(ctx, plan)
-	// Record the end even if the run was cancelled.
-	recordErr := errors.Join(history.Close(), store.FinishRun(context.WithoutCancel(ctx), res))
-	console.Summary(c.stdout, res)
-	if recordErr != nil {
-		l.log.Warn().Err(recordErr).Msg("recording the run in the run store")
-	}
-	return res.Err()
+	return r.Run(ctx, plan)
 }
 
 func (c *cli) dryRun(plan *engine.Plan) error {

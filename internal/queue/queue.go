@@ -9,6 +9,7 @@
 package queue
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,6 +31,8 @@ type RunArgs struct {
 	RunKind        string                    `json:"kind"` // "assets" or "job"
 	Job            string                    `json:"job,omitempty"`
 	Selection      string                    `json:"selection,omitempty"`
+	Nodes          []string                  `json:"nodes"` // the planned nodes
+	Queue          string                    `json:"-"`     // the River queue; River records it`
 	Env            string                    `json:"env"`
 	Config         map[string]map[string]any `json:"config,omitempty"`
 	MaxConcurrency int                       `json:"max_concurrency"`
@@ -40,7 +43,7 @@ type RunArgs struct {
 func (RunArgs) Kind() string { return "assetflow_run" }
 
 // InsertOpts gives runs many attempts: an attempt ends early only when its
-// worker dies, and the next continues the run.
+// worker dies or stops, and the next continues the run.
 func (RunArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 25} }
 
 // migrateLock serialises River's migrations between processes.
@@ -81,18 +84,22 @@ func (q *Queue) migrate(ctx context.Context, cfg *pgx.ConnConfig) error {
 	if err != nil {
 		return err
 	}
-	tx, err := q.pool.Begin(ctx)
+	// River applies each version in its own transaction (some cannot share
+	// one); a session lock held on one connection keeps two processes from
+	// migrating at once.
+	conn, err := q.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("instance %s: %s", q.where, scrub(err, cfg))
 	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLock); err != nil {
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrateLock); err != nil {
 		return fmt.Errorf("instance %s: %s", q.where, scrub(err, cfg))
 	}
-	if _, err := m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil); err != nil {
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrateLock)
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("instance %s: queue tables: %s", q.where, scrub(err, cfg))
 	}
-	return tx.Commit(ctx)
+	return nil
 }
 
 // Close closes the connections.
@@ -109,7 +116,11 @@ func (q *Queue) Enqueue(ctx context.Context, args RunArgs) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	res, err := c.Insert(ctx, args, nil)
+	var opts *river.InsertOpts
+	if args.Queue != "" {
+		opts = &river.InsertOpts{Queue: args.Queue}
+	}
+	res, err := c.Insert(ctx, args, opts)
 	if err != nil {
 		return 0, fmt.Errorf("instance %s: queue run: %w", q.where, err)
 	}
@@ -131,6 +142,7 @@ func (q *Queue) Cancel(ctx context.Context, jobID int64) error {
 
 // WorkerConfig tunes a worker process.
 type WorkerConfig struct {
+	Queue       string        // the River queue to take runs from
 	Concurrency int           // runs at once
 	Heartbeat   time.Duration // how often a running run's heartbeat is written
 	// RescueAfter is how long a job may run before River's rescuer hands it
@@ -145,17 +157,17 @@ type WorkerConfig struct {
 // running ones (they see ctx cancelled) before it returns.
 func (q *Queue) Work(ctx context.Context, cfg WorkerConfig, exec Executor, store runstore.QueueStore) error {
 	workers := river.NewWorkers()
-	w := &runWorker{exec: exec, store: store, cfg: cfg}
+	w := &runWorker{exec: exec, store: store, cfg: cfg, stop: make(chan struct{})}
 	if err := river.AddWorkerSafely[RunArgs](workers, w); err != nil {
 		return err
 	}
 	c, err := river.NewClient(riverpgxv5.New(q.pool), &river.Config{
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Concurrency}},
+		Queues:               map[string]river.QueueConfig{cmp.Or(cfg.Queue, river.QueueDefault): {MaxWorkers: cfg.Concurrency}},
 		Workers:              workers,
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		FetchPollInterval:    cfg.PollEvery,
 		FetchCooldown:        min(cfg.PollEvery, 100*time.Millisecond),
-		JobTimeout:           -1, // runs take as long as they take
+		JobTimeout:           cfg.RescueAfter, // see runWorker.Timeout: it does not stop a run
 		Logger:               cfg.Logger,
 	})
 	if err != nil {
@@ -166,6 +178,7 @@ func (q *Queue) Work(ctx context.Context, cfg WorkerConfig, exec Executor, store
 	}
 	<-ctx.Done()
 	w.stopping.Store(true)
+	close(w.stop)
 	stopCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	return c.StopAndCancel(stopCtx)

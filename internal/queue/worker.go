@@ -29,6 +29,7 @@ type runWorker struct {
 	store    runstore.QueueStore
 	cfg      WorkerConfig
 	stopping atomic.Bool
+	stop     chan struct{} // closed when the worker stops
 }
 
 // Worker names this process in run history: host:pid.
@@ -69,9 +70,30 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	if remaining := d.Remaining(); len(remaining) < len(d.Steps) {
 		nodes = remaining // a run begun by a worker that died
 	}
-	runCtx, cancel := context.WithCancelCause(ctx)
+	// River's job timeout (RescueAfter) only makes the job eligible for
+	// rescue: the run goes on past it, for as long as it takes. Cancellation
+	// (run cancel, a stopping worker) still ends it.
+	runCtx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		select {
+		case <-ctx.Done():
+			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				cancel(context.Cause(ctx))
+				return
+			}
+			select { // past River's timeout: only a stop or the run's end
+			case <-w.stop:
+				cancel(errors.New("worker stopped"))
+			case <-runCtx.Done():
+			}
+		case <-w.stop:
+			cancel(errors.New("worker stopped"))
+		case <-runCtx.Done():
+		}
+	}()
 	go func() {
 		defer wg.Done()
 		w.heartbeat(runCtx, cancel, a.RunID, owner)
@@ -107,6 +129,11 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	return nil
 }
 
+// Timeout is how long an attempt may run before River's rescuer may hand the
+// job to another worker (which takes the run over only if its heartbeat is
+// stale). It does not stop the run.
+func (w *runWorker) Timeout(*river.Job[RunArgs]) time.Duration { return w.cfg.RescueAfter }
+
 // release puts a run this worker claimed back to QUEUED and returns err, so
 // River retries the job.
 func (w *runWorker) release(ctx context.Context, runID, owner string, err error) error {
@@ -123,9 +150,14 @@ func (w *runWorker) heartbeat(ctx context.Context, cancel context.CancelCauseFun
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			mine, err := w.store.Heartbeat(ctx, runID, owner, time.Now())
-			if err == nil && !mine {
+			mine, cancelled, err := w.store.Heartbeat(ctx, runID, owner, time.Now())
+			switch {
+			case err != nil: // the instance is unreachable: try again
+			case !mine:
 				cancel(fmt.Errorf("run %s was taken over by another worker", runID))
+				return
+			case cancelled:
+				cancel(fmt.Errorf("run %s was cancelled (run cancel)", runID))
 				return
 			}
 		}

@@ -51,6 +51,7 @@ CREATE INDEX events_materializations ON events (type, node, time_ns) WHERE type 
 ALTER TABLE runs ADD COLUMN job_id BIGINT;
 ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN heartbeat_ns BIGINT;
+ALTER TABLE runs ADD COLUMN cancel_ns BIGINT;
 ALTER TABLE events ADD COLUMN worker TEXT NOT NULL DEFAULT '';
 `}
 

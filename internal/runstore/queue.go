@@ -83,16 +83,30 @@ func (s *sqlStore) Claim(ctx context.Context, runID, owner string, now, staleBef
 	return Finished, nil
 }
 
-// Heartbeat records that owner still executes the run. It returns false if
-// the run is no longer owner's (another worker took it over, or it ended).
-func (s *sqlStore) Heartbeat(ctx context.Context, runID, owner string, now time.Time) (bool, error) {
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET heartbeat_ns = ? WHERE run_id = ? AND owner = ? AND status = 'STARTED'`),
-		now.UnixNano(), runID, owner)
-	if err != nil {
-		return false, fmt.Errorf("run store %s: heartbeat: %w", s.where, err)
+// Heartbeat records that owner still executes the run. mine is false if the
+// run is no longer owner's (another worker took it over, or it ended);
+// cancel is true once run cancel asked for the run to stop.
+func (s *sqlStore) Heartbeat(ctx context.Context, runID, owner string, now time.Time) (mine, cancel bool, err error) {
+	var cancelNS sql.NullInt64
+	err = s.db.QueryRowContext(ctx, s.q(`UPDATE runs SET heartbeat_ns = ? WHERE run_id = ? AND owner = ? AND status = 'STARTED' RETURNING cancel_ns`),
+		now.UnixNano(), runID, owner).Scan(&cancelNS)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, false, nil
 	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
+	if err != nil {
+		return false, false, fmt.Errorf("run store %s: heartbeat: %w", s.where, err)
+	}
+	return true, cancelNS.Valid, nil
+}
+
+// RequestCancel asks the worker executing a run to stop it; the worker sees
+// it at its next heartbeat, wherever it runs.
+func (s *sqlStore) RequestCancel(ctx context.Context, runID string, now time.Time) error {
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET cancel_ns = ? WHERE run_id = ?`), now.UnixNano(), runID)
+	if err != nil {
+		return fmt.Errorf("run store %s: cancel run: %w", s.where, err)
+	}
+	return nil
 }
 
 // CancelQueued marks a QUEUED run CANCELED and reports whether it was queued.
@@ -138,7 +152,8 @@ type QueueStore interface {
 	SetJob(ctx context.Context, runID string, jobID int64) error
 	Job(ctx context.Context, runID string) (int64, string, error)
 	Claim(ctx context.Context, runID, owner string, now, staleBefore time.Time) (string, error)
-	Heartbeat(ctx context.Context, runID, owner string, now time.Time) (bool, error)
+	Heartbeat(ctx context.Context, runID, owner string, now time.Time) (mine, cancel bool, err error)
+	RequestCancel(ctx context.Context, runID string, now time.Time) error
 	WorkerEvents(runID, worker string) EventSink
 	FinishOwned(ctx context.Context, owner string, runID string, status, msg string, end time.Time) (bool, error)
 	CancelQueued(ctx context.Context, runID string, now time.Time) (bool, error)

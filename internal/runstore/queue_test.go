@@ -53,8 +53,8 @@ func testClaimHeartbeatTakeover(t *testing.T, b backend) {
 	if err := sink.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := s.Heartbeat(ctx, "q1", "w1", t0.Add(2*time.Second)); err != nil || !ok {
-		t.Fatalf("heartbeat: %v %v", ok, err)
+	if ok, cancel, err := s.Heartbeat(ctx, "q1", "w1", t0.Add(2*time.Second)); err != nil || !ok || cancel {
+		t.Fatalf("heartbeat: %v %v %v", ok, cancel, err)
 	}
 	if got := claim("w2", t0.Add(4*time.Second)); got != runstore.Busy {
 		t.Fatalf("w2 with w1 alive: %s", got)
@@ -62,7 +62,7 @@ func testClaimHeartbeatTakeover(t *testing.T, b backend) {
 	if got := claim("w2", t0.Add(10*time.Second)); got != runstore.Claimed {
 		t.Fatalf("w2 with w1 stale: %s", got)
 	}
-	if ok, _ := s.Heartbeat(ctx, "q1", "w1", t0.Add(11*time.Second)); ok {
+	if ok, _, _ := s.Heartbeat(ctx, "q1", "w1", t0.Add(11*time.Second)); ok {
 		t.Error("w1 still heartbeats a run w2 took over")
 	}
 	if ok, _ := s.FinishOwned(ctx, "w1", "q1", "FAILURE", "late", t0.Add(11*time.Second)); ok {
@@ -120,6 +120,12 @@ func testCancelQueuedAndRelease(t *testing.T, b backend) {
 	}
 	if ok, _ := s.CancelQueued(ctx, "c2", now); ok {
 		t.Error("CancelQueued cancelled a started run")
+	}
+	if err := s.RequestCancel(ctx, "c2", now); err != nil {
+		t.Fatal(err)
+	}
+	if mine, cancel, err := s.Heartbeat(ctx, "c2", "w", now); !mine || !cancel || err != nil {
+		t.Errorf("heartbeat after run cancel: mine %v cancel %v %v", mine, cancel, err)
 	}
 	if err := s.Release(ctx, "c2", "w"); err != nil {
 		t.Fatal(err)

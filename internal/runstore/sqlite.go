@@ -53,6 +53,7 @@ CREATE INDEX events_materializations ON events (type, node, time_ns) WHERE type 
 ALTER TABLE runs ADD COLUMN job_id INTEGER;             -- the queue's job, for queued runs
 ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT '';  -- the worker executing it
 ALTER TABLE runs ADD COLUMN heartbeat_ns INTEGER;       -- that worker's last sign of life
+ALTER TABLE runs ADD COLUMN cancel_ns INTEGER;           -- when run cancel asked for it
 ALTER TABLE events ADD COLUMN worker TEXT NOT NULL DEFAULT ''; -- host:pid that emitted it
 `}
 

@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/internal/instance"
+	"github.com/assetflow/assetflow/internal/queue"
+	"github.com/assetflow/assetflow/internal/runstore"
+)
+
+// openQueue opens the instance's run store and queue; a folder instance has
+// no queue.
+func (c *cli) openQueue(ctx context.Context, what string) (runstore.QueueStore, *queue.Queue, error) {
+	inst, err := c.instance()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !inst.IsPostgres() {
+		return nil, nil, engine.Usagef("%s needs a PostgreSQL instance: set %s=postgres://USER@HOST:PORT/DATABASE (the instance here is the folder %s, whose runs execute in the process that starts them)",
+			what, instance.Var, inst.Dir)
+	}
+	s, err := runstore.OpenPostgres(ctx, inst.URL)
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := queue.Open(ctx, inst.URL)
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	return s, q, nil
+}
+
+// queueName is the River queue of an environment's runs: a worker executes
+// only the runs of the environment it was started in.
+func queueName(env string) string { return "env_" + env }
+
+// enqueue records a run as QUEUED, puts it on the queue and prints its id.
+func (c *cli) enqueue(ctx context.Context, l *loaded, plan *engine.Plan, flags runFlags, kind, selection string) error {
+	store, q, err := c.openQueue(ctx, "--queue")
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	defer q.Close()
+	rc, err := flags.runConfig(l.catalog)
+	if err != nil {
+		return err
+	}
+	runID := engine.NewRunID()
+	args := queue.RunArgs{RunID: runID, RunKind: kind, Selection: selection, Env: l.env.Name, Config: rc, Nodes: plan.Nodes(),
+		MaxConcurrency: flags.maxConcurrency, FailFast: flags.failFast, Queue: queueName(l.env.Name)}
+	if kind == "job" {
+		args.Job = plan.Name
+	}
+	if err := store.QueueRun(ctx, runstore.Run{ID: runID, Kind: kind, Name: plan.Name, Selection: selection,
+		Env: l.env.Name, Nodes: plan.Nodes(), Start: time.Now()}); err != nil {
+		return err
+	}
+	jobID, err := q.Enqueue(ctx, args)
+	if err == nil {
+		err = store.SetJob(ctx, runID, jobID)
+	}
+	if err != nil {
+		// Nothing will execute it: say so in the history.
+		_, _ = store.CancelQueued(context.WithoutCancel(ctx), runID, time.Now())
+		return err
+	}
+	c.printf("%s\n", runID)
+	return nil
+}
+
+// executor plans and runs a queued run as the command line would, in the
+// environment l was loaded for.
+func (c *cli) executor(l *loaded) queue.Executor {
+	return func(ctx context.Context, a queue.RunArgs, nodes []string, events engine.EventSink) (*engine.RunResult, error) {
+		if a.Env != l.env.Name {
+			return nil, engine.Usagef("run %s was queued for environment %q; this worker serves %q", a.RunID, a.Env, l.env.Name)
+		}
+		if nodes == nil {
+			nodes = a.Nodes
+		}
+		rc := engine.RunConfig(a.Config)
+		var plan *engine.Plan
+		var err error
+		switch a.RunKind {
+		case "assets":
+			plan, err = l.catalog.PlanAssets(strings.Join(nodes, ","), rc)
+		case "job":
+			plan, err = l.catalog.PlanJobNodes(a.Job, nodes, rc)
+		default:
+			err = errors.New("unknown run kind " + a.RunKind)
+		}
+		if err != nil {
+			return nil, err
+		}
+		res := c.runPlan(ctx, l, plan, a.MaxConcurrency, a.FailFast, a.RunID, events)
+		l.log.Info().Str("run_id", a.RunID).Str("status", string(res.Status)).Msg("queued run ended")
+		return res, nil
+	}
+}
