@@ -4,8 +4,9 @@
 // root, since PostgreSQL refuses root.
 //
 // The binaries are looked up in ASSETFLOW_TEST_PG_BIN, else in
-// /usr/lib/postgresql/*/bin. Without them, tests skip, except under CI=true,
-// where they fail: CI installs PostgreSQL (.ci/run).
+// /usr/lib/postgresql/*/bin. Without them, tests skip, except under CI=true or
+// with ASSETFLOW_TEST_PG_BIN set, where they fail: .ci/run installs PostgreSQL
+// and sets it.
 package pgtest
 
 import (
@@ -53,8 +54,8 @@ func Shared(t testing.TB) *Server {
 	t.Helper()
 	sharedOnce.Do(func() { shared, sharedErr = Start() })
 	if sharedErr != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL is needed in CI: %v", sharedErr)
+		if os.Getenv("CI") == "true" || os.Getenv(BinVar) != "" {
+			t.Fatalf("PostgreSQL is needed (CI=true or %s set): %v", BinVar, sharedErr)
 		}
 		t.Skipf("no PostgreSQL (%v): install postgresql or set %s", sharedErr, BinVar)
 	}
