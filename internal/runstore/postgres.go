@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -139,13 +140,15 @@ func (s *Postgres) Where() string { return s.where }
 // DB is the instance's database, for the queue and schedules that share it.
 func (s *Postgres) DB() *sql.DB { return s.db }
 
-// Scrub removes a user name and password from a message.
+// Scrub removes a user name and password from a driver's message: every
+// occurrence of the password, and of the user name as a word (the server
+// names it, as in role "bob" does not exist).
 func Scrub(msg, user, password string) string {
 	if password != "" {
 		msg = strings.ReplaceAll(msg, password, "xxxxx")
 	}
 	if user != "" {
-		msg = strings.ReplaceAll(msg, "user="+user, "user=xxxxx")
+		msg = regexp.MustCompile(`\b`+regexp.QuoteMeta(user)+`\b`).ReplaceAllString(msg, "xxxxx")
 	}
 	return msg
 }

@@ -310,6 +310,19 @@ func TestPostgresErrorsHideCredentials(t *testing.T) {
 	}
 }
 
+// The server's own refusal names the role: that is scrubbed too.
+func TestPostgresRefusalHidesUser(t *testing.T) {
+	url := pgtest.Shared(t).NewDatabase(t)
+	url = strings.Replace(url, "postgres://postgres@", "postgres://mallory:pw123@", 1)
+	_, err := runstore.OpenPostgres(context.Background(), url)
+	if err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("got %v, want the server's refusal", err)
+	}
+	if strings.Contains(err.Error(), "mallory") || strings.Contains(err.Error(), "pw123") {
+		t.Errorf("credentials in %q", err)
+	}
+}
+
 func TestRedactURL(t *testing.T) {
 	for in, want := range map[string]string{
 		"postgres://u:p@db.example:5432/flow":             "postgres://db.example:5432/flow",
