@@ -54,6 +54,14 @@ ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN heartbeat_ns BIGINT;
 ALTER TABLE runs ADD COLUMN cancel_ns BIGINT;
 ALTER TABLE events ADD COLUMN worker TEXT NOT NULL DEFAULT '';
+CREATE TABLE schedule_ticks (
+	schedule TEXT NOT NULL,
+	tick_ns  BIGINT NOT NULL,
+	run_id   TEXT NOT NULL,
+	fired_ns BIGINT NOT NULL,
+	error    TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (schedule, tick_ns)
+);
 `}
 
 // pgMigrateLock is the advisory lock key that serialises migrations of one
