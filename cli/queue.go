@@ -52,13 +52,24 @@ func (c *cli) enqueue(ctx context.Context, l *loaded, plan *engine.Plan, flags r
 		return err
 	}
 	runID := engine.NewRunID()
-	args := queue.RunArgs{RunID: runID, RunKind: kind, Selection: selection, Env: l.env.Name, Config: rc, Nodes: plan.Nodes(),
-		MaxConcurrency: flags.maxConcurrency, FailFast: flags.failFast, Queue: queueName(l.env.Name)}
+	if err := queueRun(ctx, store, q, l.env.Name, plan, rc, flags.maxConcurrency, flags.failFast, kind, selection, runID); err != nil {
+		return err
+	}
+	c.printf("%s\n", runID)
+	return nil
+}
+
+// queueRun records a planned run as QUEUED under runID and puts it on the
+// environment's queue.
+func queueRun(ctx context.Context, store runstore.QueueStore, q *queue.Queue, env string, plan *engine.Plan, rc engine.RunConfig,
+	maxConcurrency int, failFast bool, kind, selection, runID string) error {
+	args := queue.RunArgs{RunID: runID, RunKind: kind, Selection: selection, Env: env, Config: rc, Nodes: plan.Nodes(),
+		MaxConcurrency: maxConcurrency, FailFast: failFast, Queue: queueName(env)}
 	if kind == "job" {
 		args.Job = plan.Name
 	}
 	if err := store.QueueRun(ctx, runstore.Run{ID: runID, Kind: kind, Name: plan.Name, Selection: selection,
-		Env: l.env.Name, Nodes: plan.Nodes(), Start: time.Now()}); err != nil {
+		Env: env, Nodes: plan.Nodes(), Start: time.Now()}); err != nil {
 		return err
 	}
 	jobID, err := q.Enqueue(ctx, args)
@@ -70,7 +81,6 @@ func (c *cli) enqueue(ctx context.Context, l *loaded, plan *engine.Plan, flags r
 		_, _ = store.CancelQueued(context.WithoutCancel(ctx), runID, time.Now())
 		return err
 	}
-	c.printf("%s\n", runID)
 	return nil
 }
 

@@ -63,7 +63,11 @@ func queueApp() cli.App {
 			}})
 		}
 		mem := &enginetest.IOManager{}
-		return engine.Definitions{Assets: assets, Resources: map[string]engine.Resource{engine.DefaultIOManager: mem.Resource()}}, nil
+		defs := engine.Definitions{Assets: assets, Resources: map[string]engine.Resource{engine.DefaultIOManager: mem.Resource()}}
+		if v, _ := env.Lookup("ASSETFLOW_TEST_SCHEDULE"); v == "1" {
+			defs.Schedules = []engine.Schedule{{Name: "minutely", Cron: "* * * * *", Selection: "s000"}}
+		}
+		return defs, nil
 	}}
 }
 
@@ -369,5 +373,49 @@ func TestQueueNeedsPostgres(t *testing.T) {
 		if code != 2 || !strings.Contains(errOut.String(), "needs a PostgreSQL instance: set ASSETFLOW_INSTANCE=postgres://") {
 			t.Errorf("%v: exit %d, %q", args, code, errOut.String())
 		}
+	}
+}
+
+// Two workers check a once-a-minute schedule five times a second: each tick
+// queues exactly one run, which a worker executes; run schedules shows it.
+func TestScheduleFiresOnceWithTwoWorkers(t *testing.T) {
+	r := newQueueRig(t, 0)
+	r.vars["ASSETFLOW_TEST_SCHEDULE"] = "1"
+	for range 2 {
+		r.startWorker("--schedule-every", "200ms")
+	}
+	var first runstore.Tick
+	r.waitFor("the schedule's first run to end", 2*time.Minute, func() bool {
+		ticks, err := r.store.Ticks(context.Background(), "local/minutely", 10)
+		if err != nil || len(ticks) == 0 {
+			return false
+		}
+		first = ticks[len(ticks)-1]
+		return r.ended([]string{first.RunID})
+	})
+	time.Sleep(2 * time.Second) // both workers keep checking meanwhile
+	r.stopWorkers()
+	ticks, err := r.store.Ticks(context.Background(), "local/minutely", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := r.store.Runs(context.Background(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != len(ticks) {
+		t.Errorf("%d runs for %d ticks: a tick fired twice or queued nothing", len(runs), len(ticks))
+	}
+	for _, tk := range ticks {
+		if tk.Error != "" || tk.Time.Second() != 0 {
+			t.Errorf("tick %+v", tk)
+		}
+	}
+	if d, _ := r.store.Run(context.Background(), first.RunID); d.Status != "SUCCESS" || d.Selection != "s000" {
+		t.Errorf("scheduled run %+v", d)
+	}
+	code, out, errOut := r.cli("schedules")
+	if code != 0 || !strings.Contains(out, "minutely") || !strings.Contains(out, ticks[0].RunID) {
+		t.Errorf("schedules: %d\n%s%s", code, out, errOut)
 	}
 }

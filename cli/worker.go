@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 func (c *cli) workerCmd() *cobra.Command {
 	cfg := queue.WorkerConfig{}
+	var scheduleEvery time.Duration
 	cmd := &cobra.Command{
 		Use:   "worker",
 		Short: "Execute queued runs (run assets --queue, run job NAME --queue) until stopped; any number of machines may run workers",
@@ -31,6 +33,8 @@ once River's rescuer hands its runs on (after --rescue-after), another worker co
 				return engine.Usagef("--rescue-after %s: expected more than three heartbeats (%s)", cfg.RescueAfter, 3*cfg.Heartbeat)
 			case cfg.PollEvery < 100*time.Millisecond:
 				return engine.Usagef("--poll %s: expected 100ms or more", cfg.PollEvery)
+			case scheduleEvery < 100*time.Millisecond:
+				return engine.Usagef("--schedule-every %s: expected 100ms or more", scheduleEvery)
 			}
 			l, err := c.load()
 			if err != nil {
@@ -46,7 +50,21 @@ once River's rescuer hands its runs on (after --rescue-after), another worker co
 			cfg.Logger = slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 			l.log.Info().Str("worker", queue.Worker()).Str("env", l.env.Name).Int("concurrency", cfg.Concurrency).
 				Str("instance", c.storePath()).Msg("worker started")
-			err = q.Work(cmd.Context(), cfg, c.executor(l), store)
+			ctx, stop := context.WithCancel(cmd.Context())
+			defer stop()
+			sched := c.scheduler(l, store, q, time.Now().Add(-time.Minute))
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				sched.Run(ctx, scheduleEvery, time.Now, func(queued []string, err error) {
+					if err != nil {
+						l.log.Warn().Err(err).Msg("schedules")
+					}
+				})
+			}()
+			err = q.Work(ctx, cfg, c.executor(l), store)
+			stop()
+			<-done
 			l.log.Info().Str("worker", queue.Worker()).Msg("worker stopped")
 			return err
 		},
@@ -56,5 +74,6 @@ once River's rescuer hands its runs on (after --rescue-after), another worker co
 	fl.DurationVar(&cfg.Heartbeat, "heartbeat", 5*time.Second, "how often a running run's heartbeat is written")
 	fl.DurationVar(&cfg.RescueAfter, "rescue-after", time.Minute, "how long a run may go without its worker finishing before River hands it on; it is taken over only if its heartbeat is stale")
 	fl.DurationVar(&cfg.PollEvery, "poll", time.Second, "how often an idle worker looks for runs, besides PostgreSQL notifications")
+	fl.DurationVar(&scheduleEvery, "schedule-every", 15*time.Second, "how often the worker checks the schedules for a due tick (each tick queues one run, whichever worker sees it first)")
 	return cmd
 }

@@ -54,6 +54,7 @@ ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN heartbeat_ns BIGINT;
 ALTER TABLE runs ADD COLUMN cancel_ns BIGINT;
 ALTER TABLE events ADD COLUMN worker TEXT NOT NULL DEFAULT '';
+`, `
 CREATE TABLE schedule_ticks (
 	schedule TEXT NOT NULL,
 	tick_ns  BIGINT NOT NULL,

@@ -54,15 +54,16 @@ ALTER TABLE runs ADD COLUMN job_id INTEGER;             -- the queue's job, for 
 ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT '';  -- the worker executing it
 ALTER TABLE runs ADD COLUMN heartbeat_ns INTEGER;       -- that worker's last sign of life
 ALTER TABLE runs ADD COLUMN cancel_ns INTEGER;           -- when run cancel asked for it
-ALTER TABLE events ADD COLUMN worker TEXT NOT NULL DEFAULT '';
-CREATE TABLE schedule_ticks (
+ALTER TABLE events ADD COLUMN worker TEXT NOT NULL DEFAULT ''; -- host:pid that emitted it
+`, `
+CREATE TABLE schedule_ticks (                            -- each firing of a schedule
 	schedule TEXT NOT NULL,
 	tick_ns  INTEGER NOT NULL,
 	run_id   TEXT NOT NULL,
 	fired_ns INTEGER NOT NULL,
 	error    TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (schedule, tick_ns)
-); -- host:pid that emitted it
+);
 `}
 
 // SQLite is the embedded Store: one SQLite file in WAL mode, which several
