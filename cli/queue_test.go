@@ -73,7 +73,7 @@ func queueApp() cli.App {
 
 // queueRig is a PostgreSQL instance, a ledger, and worker processes.
 type queueRig struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	ledger string
 	vars   map[string]string
@@ -82,7 +82,7 @@ type queueRig struct {
 	procs  []*exec.Cmd
 }
 
-func newQueueRig(t *testing.T, sleep time.Duration) *queueRig {
+func newQueueRig(t testing.TB, sleep time.Duration) *queueRig {
 	url := pgtest.Shared(t).NewDatabase(t)
 	dir := t.TempDir()
 	r := &queueRig{t: t, url: url, ledger: filepath.Join(dir, "ledger"), vars: map[string]string{

@@ -166,7 +166,7 @@ func (q *Queue) Work(ctx context.Context, cfg WorkerConfig, exec Executor, store
 		Workers:              workers,
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		FetchPollInterval:    cfg.PollEvery,
-		FetchCooldown:        min(cfg.PollEvery, 100*time.Millisecond),
+		FetchCooldown:        20 * time.Millisecond, // River: 100ms; a run slot freed waits at most this for the next run
 		JobTimeout:           cfg.RescueAfter, // see runWorker.Timeout: it does not stop a run
 		Logger:               cfg.Logger,
 	})
