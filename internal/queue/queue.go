@@ -167,7 +167,7 @@ func (q *Queue) Work(ctx context.Context, cfg WorkerConfig, exec Executor, store
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		FetchPollInterval:    cfg.PollEvery,
 		FetchCooldown:        20 * time.Millisecond, // River: 100ms; a run slot freed waits at most this for the next run
-		JobTimeout:           cfg.RescueAfter, // see runWorker.Timeout: it does not stop a run
+		JobTimeout:           cfg.RescueAfter,       // see runWorker.Timeout: it does not stop a run
 		Logger:               cfg.Logger,
 	})
 	if err != nil {
