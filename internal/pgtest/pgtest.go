@@ -119,20 +119,26 @@ func Start() (*Server, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	s.cmd = s.command("postgres", "-D", data, "-h", "127.0.0.1", "-p", strconv.Itoa(s.port), "-k", dir,
-		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200")
-	log, _ := os.Create(filepath.Join(dir, "server.log"))
-	s.cmd.Stdout, s.cmd.Stderr = log, log
-	if err := s.cmd.Start(); err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	go func() { s.cmd.Wait(); log.Close(); close(s.done) }()
-	if err := s.waitReady(30 * time.Second); err != nil {
+	if err := s.start(data); err != nil {
 		s.Stop()
 		return nil, err
 	}
 	return s, nil
+}
+
+// start runs postgres on the data folder and waits until it accepts connections.
+func (s *Server) start(data string) error {
+	s.cmd = s.command("postgres", "-D", data, "-h", "127.0.0.1", "-p", strconv.Itoa(s.port), "-k", s.dir,
+		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200")
+	log, _ := os.OpenFile(filepath.Join(s.dir, "server.log"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	s.cmd.Stdout, s.cmd.Stderr = log, log
+	if err := s.cmd.Start(); err != nil {
+		log.Close()
+		return err
+	}
+	done := s.done
+	go func() { s.cmd.Wait(); log.Close(); close(done) }()
+	return s.waitReady(30 * time.Second)
 }
 
 // command runs a PostgreSQL binary, as the postgres user when we are root.
@@ -220,4 +226,20 @@ func (s *Server) Stop() {
 		}
 	}
 	os.RemoveAll(s.dir)
+}
+
+// Restart stops the server (fast shutdown: every connection is cut) and
+// starts it again on the same port and data.
+func (s *Server) Restart() error {
+	data := filepath.Join(s.dir, "data")
+	if out, err := s.command("pg_ctl", "stop", "-D", data, "-m", "fast", "-w", "-t", "20").CombinedOutput(); err != nil {
+		return fmt.Errorf("pg_ctl stop: %v: %s", err, out)
+	}
+	select {
+	case <-s.done:
+	case <-time.After(20 * time.Second):
+		return fmt.Errorf("postgres did not stop")
+	}
+	s.done = make(chan struct{})
+	return s.start(data)
 }

@@ -90,15 +90,36 @@ func (b *batchSink) loop() {
 	}
 }
 
+// write records a batch in one transaction. A worker's sink retries a
+// failed write for up to retryFor (the instance restarting, a network
+// blip), since its events are how another worker knows what succeeded.
 func (b *batchSink) write(batch []engine.Event) error {
+	if !b.continued {
+		return b.writeOnce(batch)
+	}
+	deadline := time.Now().Add(retryFor)
+	for wait := 50 * time.Millisecond; ; wait = min(wait*2, 2*time.Second) {
+		err := b.writeOnce(batch)
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(wait)
+	}
+}
+
+// retryFor bounds how long a worker's sink retries a write.
+const retryFor = time.Minute
+
+func (b *batchSink) writeOnce(batch []engine.Event) error {
 	ctx := context.Background()
 	tx, err := b.store.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("run store %s: %w", b.store.where, err)
 	}
 	defer tx.Rollback()
-	if b.continued && b.seq == 0 {
-		if err := tx.QueryRowContext(ctx, b.store.q(`SELECT COALESCE(max(seq), 0) FROM events WHERE run_id = ?`), b.runID).Scan(&b.seq); err != nil {
+	seq := b.seq
+	if b.continued && seq == 0 {
+		if err := tx.QueryRowContext(ctx, b.store.q(`SELECT COALESCE(max(seq), 0) FROM events WHERE run_id = ?`), b.runID).Scan(&seq); err != nil {
 			return fmt.Errorf("run store %s: %w", b.store.where, err)
 		}
 	}
@@ -109,16 +130,20 @@ func (b *batchSink) write(batch []engine.Event) error {
 	}
 	defer stmt.Close()
 	for _, e := range batch {
-		b.seq++
+		seq++
 		var mat any
 		if e.Materialization != nil {
 			j, _ := json.Marshal(e.Materialization)
 			mat = string(j)
 		}
-		if _, err := stmt.ExecContext(ctx, b.runID, b.seq, string(e.Type), e.Node, e.Time.UnixNano(), e.Attempt,
+		if _, err := stmt.ExecContext(ctx, b.runID, seq, string(e.Type), e.Node, e.Time.UnixNano(), e.Attempt,
 			int64(e.Duration), e.Error, e.Stack, e.Message, mat, b.worker); err != nil {
 			return fmt.Errorf("run store %s: record event: %w", b.store.where, err)
 		}
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("run store %s: %w", b.store.where, err)
+	}
+	b.seq = seq
+	return nil
 }
