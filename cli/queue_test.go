@@ -281,7 +281,7 @@ func TestQueuedRunSurvivesKilledWorker(t *testing.T) {
 	r := newQueueRig(t, 20*time.Millisecond)
 	big := r.enqueue("assets", "--queue", "--max-concurrency", "4")
 	ids := []string{big}
-	for i := range 20 {
+	for i := range 50 {
 		ids = append(ids, r.enqueue("assets", "--queue", "--select", fmt.Sprintf("s%03d,s%03d", i, i+100)))
 	}
 	byPID := map[int]*exec.Cmd{}

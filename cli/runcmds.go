@@ -169,7 +169,9 @@ func (c *cli) execute(ctx context.Context, l *loaded, plan *engine.Plan, flags r
 		return err
 	}
 	history := store.Events(runID)
+	stopBeat := runstore.KeepAlive(ctx, store, runID)
 	res := c.runPlan(ctx, l, plan, flags.maxConcurrency, flags.failFast, runID, history)
+	stopBeat()
 	// Record the end even if the run was cancelled.
 	recordErr := errors.Join(history.Close(), store.FinishRun(context.WithoutCancel(ctx), res))
 	console.Summary(c.stdout, res)

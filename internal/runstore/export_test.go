@@ -1,6 +1,9 @@
 package runstore
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // SetPID rewrites the process a run is recorded for, to simulate one that died.
 func (s *sqlStore) SetPID(ctx context.Context, runID string, pid int) error {
@@ -10,3 +13,10 @@ func (s *sqlStore) SetPID(ctx context.Context, runID string, pid int) error {
 
 // SQLiteLayout1 is the first SQLite layout, to test migrating from it.
 var SQLiteLayout1 = sqliteMigrations[0]
+
+// SetHost rewrites the host and heartbeat a run is recorded with, to simulate
+// a run of another machine that stopped.
+func (s *sqlStore) SetHost(ctx context.Context, runID, host string, heartbeat time.Time) error {
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET host = ?, heartbeat_ns = ? WHERE run_id = ?`), host, heartbeat.UnixNano(), runID)
+	return err
+}

@@ -160,3 +160,52 @@ func TestSQLiteMigratesFromLayout1(t *testing.T) {
 		t.Fatalf("%+v %v", d, err)
 	}
 }
+
+// Heartbeats tell dead runs across hosts: another host's run whose heartbeat
+// stopped is FAILED, a live one is left; a queued run cancelled while its
+// worker was dead is CANCELED; one not cancelled is left to the queue.
+func TestStaleHeartbeats(t *testing.T) { eachBackend(t, testStaleHeartbeats) }
+
+func testStaleHeartbeats(t *testing.T, b backend) {
+	s := b.open(t)
+	qs := s.(runstore.QueueStore)
+	ctx := context.Background()
+	now := time.Now()
+	old := now.Add(-time.Minute)
+	for _, id := range []string{"dead", "live"} {
+		if err := s.StartRun(ctx, runstore.Run{ID: id, Kind: "assets", Name: "assets", Env: "local", Start: old}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hosts := s.(interface {
+		SetHost(ctx context.Context, runID, host string, heartbeat time.Time) error
+	})
+	if err := hosts.SetHost(ctx, "dead", "elsewhere", old); err != nil {
+		t.Fatal(err)
+	}
+	if err := hosts.SetHost(ctx, "live", "elsewhere", now); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"q-cancelled", "q-orphan"} {
+		if err := qs.QueueRun(ctx, runstore.Run{ID: id, Kind: "job", Name: "j", Env: "local", Nodes: []string{"x"}, Start: old}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := qs.Claim(ctx, id, "w", old, old); got != runstore.Claimed || err != nil {
+			t.Fatalf("claim %s: %s %v", id, got, err)
+		}
+	}
+	if err := qs.RequestCancel(ctx, "q-cancelled", now); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.MarkAbandoned(ctx)
+	if err != nil || n != 2 {
+		t.Errorf("MarkAbandoned: %d (%v), want 2", n, err)
+	}
+	want := map[string]string{"dead": "FAILURE", "live": "STARTED", "q-cancelled": "CANCELED", "q-orphan": "STARTED"}
+	for id, status := range want {
+		d, err := s.Run(ctx, id)
+		if err != nil || d.Status != status {
+			t.Errorf("%s: %v %v, want %s", id, d, err, status)
+		}
+	}
+}

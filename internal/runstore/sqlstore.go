@@ -48,9 +48,9 @@ func (s *sqlStore) Close() error { return s.db.Close() }
 func (s *sqlStore) StartRun(ctx context.Context, r Run) error {
 	nodes, _ := json.Marshal(r.Nodes)
 	pid := os.Getpid()
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO runs (run_id, kind, name, selection, env, nodes, status, started_ns, pid, proc_start, host)
-		VALUES (?, ?, ?, ?, ?, ?, 'STARTED', ?, ?, ?, ?)`),
-		r.ID, r.Kind, r.Name, r.Selection, r.Env, string(nodes), r.Start.UnixNano(), pid, processStart(pid), s.host)
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO runs (run_id, kind, name, selection, env, nodes, status, started_ns, pid, proc_start, host, heartbeat_ns)
+		VALUES (?, ?, ?, ?, ?, ?, 'STARTED', ?, ?, ?, ?, ?)`),
+		r.ID, r.Kind, r.Name, r.Selection, r.Env, string(nodes), r.Start.UnixNano(), pid, processStart(pid), s.host, time.Now().UnixNano())
 	if err != nil {
 		return fmt.Errorf("run store %s: record run: %w", s.where, err)
 	}
@@ -97,7 +97,76 @@ func (s *sqlStore) MarkAbandoned(ctx context.Context) (int, error) {
 			return 0, fmt.Errorf("run store %s: %w", s.where, err)
 		}
 	}
-	return len(gone), nil
+	n, err := s.markStale(ctx, time.Now().Add(-StaleAfter))
+	return len(gone) + n, err
+}
+
+// markStale ends the runs whose heartbeat stopped before staleBefore, on any
+// host: a run of another host's command line is FAILED (this host's are
+// judged by their pid, above, which is exact); a queued run that was
+// cancelled while its worker was dead is CANCELED. A queued run whose worker
+// died is left to the queue, which hands it to another worker.
+func (s *sqlStore) markStale(ctx context.Context, staleBefore time.Time) (int, error) {
+	stale := staleBefore.UnixNano()
+	total := 0
+	for _, u := range []struct {
+		stmt string
+		args []any
+	}{
+		{`UPDATE runs SET status = 'FAILURE', error = 'process stopped writing its heartbeat (killed, or its machine was lost)', ended_ns = heartbeat_ns
+			WHERE status = 'STARTED' AND job_id IS NULL AND host <> ? AND heartbeat_ns < ?`, []any{s.host, stale}},
+		{`UPDATE runs SET status = 'CANCELED', error = 'cancelled after its worker died', ended_ns = heartbeat_ns
+			WHERE status = 'STARTED' AND job_id IS NOT NULL AND cancel_ns IS NOT NULL AND heartbeat_ns < ?`, []any{stale}},
+	} {
+		res, err := s.db.ExecContext(ctx, s.q(u.stmt), u.args...)
+		if err != nil {
+			return total, fmt.Errorf("run store %s: %w", s.where, err)
+		}
+		n, _ := res.RowsAffected()
+		total += int(n)
+	}
+	return total, nil
+}
+
+// HeartbeatEvery is how often a run executing in a command line process
+// records that it is alive; StaleAfter is how long without one makes it dead
+// to other hosts.
+const (
+	HeartbeatEvery = 5 * time.Second
+	StaleAfter     = 3 * HeartbeatEvery
+)
+
+// Beat records that the process executing a run is alive.
+func (s *sqlStore) Beat(ctx context.Context, runID string, now time.Time) error {
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET heartbeat_ns = ? WHERE run_id = ? AND status = 'STARTED'`), now.UnixNano(), runID)
+	return err
+}
+
+// KeepAlive writes a run's heartbeat every HeartbeatEvery until the returned
+// stop is called, if the store keeps heartbeats.
+func KeepAlive(ctx context.Context, store Store, runID string) (stop func()) {
+	b, ok := store.(interface {
+		Beat(ctx context.Context, runID string, now time.Time) error
+	})
+	if !ok {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(HeartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_ = b.Beat(ctx, runID, time.Now()) // a missed beat is retried at the next
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // Runs returns the newest runs.
