@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -449,4 +450,31 @@ func TestQueuedRunSurvivesPostgresRestart(t *testing.T) {
 	r.waitFor("the run to end after the restart", 3*time.Minute, func() bool { return r.ended([]string{id}) })
 	repeated, _ := r.checkRuns([]string{id})
 	t.Logf("restart with %d of 30 steps left; %d executions repeated", len(d.Remaining()), repeated)
+}
+
+// Without --queue, a PostgreSQL instance records runs executed in process,
+// as the folder instance does; run runs and run show read them back.
+func TestPostgresInstanceRecordsInProcessRuns(t *testing.T) {
+	r := newQueueRig(t, 0)
+	if code, _, errOut := r.cli("assets", "--select", "s000,s001"); code != 0 {
+		t.Fatalf("assets: %d %s", code, errOut)
+	}
+	code, out, errOut := r.cli("runs", "--json")
+	var runs []runstore.Run
+	if code != 0 || json.Unmarshal([]byte(out), &runs) != nil || len(runs) != 1 || runs[0].Status != "SUCCESS" {
+		t.Fatalf("runs: %d %s %s", code, out, errOut)
+	}
+	code, out, _ = r.cli("show", runs[0].ID, "--json")
+	var d runstore.RunDetail
+	if code != 0 || json.Unmarshal([]byte(out), &d) != nil || len(d.Steps) != 2 || d.Steps[1].Status != "SUCCESS" {
+		t.Fatalf("show: %d %s", code, out)
+	}
+	if strings.Contains(out, "postgres@") {
+		t.Errorf("credentials in show: %s", out)
+	}
+	// ASSETFLOW_RUNS beside a PostgreSQL instance: which was meant?
+	r.vars["ASSETFLOW_RUNS"] = filepath.Join(t.TempDir(), "runs.db")
+	if code, _, errOut := r.cli("runs"); code != 2 || !strings.Contains(errOut, "are both set") || strings.Contains(errOut, "postgres@") {
+		t.Errorf("both set: %d %q", code, errOut)
+	}
 }
