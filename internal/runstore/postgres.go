@@ -87,7 +87,7 @@ func OpenPostgres(ctx context.Context, rawURL string) (*Postgres, error) {
 	}
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(8)
-	s := &Postgres{&sqlStore{where: where, db: db, postgres: true}}
+	s := &Postgres{&sqlStore{where: where, db: db, postgres: true, secrets: [2]string{cfg.User, cfg.Password}}}
 	s.host, _ = os.Hostname()
 	if err := s.migrate(ctx, cfg); err != nil {
 		db.Close()

@@ -30,7 +30,7 @@ func (s *sqlStore) QueueRun(ctx context.Context, r Run) error {
 		VALUES (?, ?, ?, ?, ?, ?, 'QUEUED', ?, 0, '', '', 0)`),
 		r.ID, r.Kind, r.Name, r.Selection, r.Env, string(nodes), r.Start.UnixNano())
 	if err != nil {
-		return fmt.Errorf("run store %s: queue run: %w", s.where, err)
+		return s.fail(fmt.Errorf("queue run: %w", err))
 	}
 	return nil
 }
@@ -39,7 +39,7 @@ func (s *sqlStore) QueueRun(ctx context.Context, r Run) error {
 func (s *sqlStore) SetJob(ctx context.Context, runID string, jobID int64) error {
 	_, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET job_id = ? WHERE run_id = ?`), jobID, runID)
 	if err != nil {
-		return fmt.Errorf("run store %s: %w", s.where, err)
+		return s.fail(err)
 	}
 	return nil
 }
@@ -54,7 +54,7 @@ func (s *sqlStore) Job(ctx context.Context, runID string) (int64, string, error)
 		return 0, "", fmt.Errorf("no run %q in %s (see run runs)", runID, s.where)
 	}
 	if err != nil {
-		return 0, "", fmt.Errorf("run store %s: %w", s.where, err)
+		return 0, "", s.fail(err)
 	}
 	return job.Int64, status, nil
 }
@@ -68,7 +68,7 @@ func (s *sqlStore) Claim(ctx context.Context, runID, owner string, now, staleBef
 		WHERE run_id = ? AND (status = 'QUEUED' OR (status = 'STARTED' AND job_id IS NOT NULL AND (heartbeat_ns IS NULL OR heartbeat_ns < ?)))`),
 		owner, now.UnixNano(), s.host, pid, processStart(pid), runID, staleBefore.UnixNano())
 	if err != nil {
-		return "", fmt.Errorf("run store %s: claim run: %w", s.where, err)
+		return "", s.fail(fmt.Errorf("claim run: %w", err))
 	}
 	if n, _ := res.RowsAffected(); n == 1 {
 		return Claimed, nil
@@ -94,7 +94,7 @@ func (s *sqlStore) Heartbeat(ctx context.Context, runID, owner string, now time.
 		return false, false, nil
 	}
 	if err != nil {
-		return false, false, fmt.Errorf("run store %s: heartbeat: %w", s.where, err)
+		return false, false, s.fail(fmt.Errorf("heartbeat: %w", err))
 	}
 	return true, cancelNS.Valid, nil
 }
@@ -104,7 +104,7 @@ func (s *sqlStore) Heartbeat(ctx context.Context, runID, owner string, now time.
 func (s *sqlStore) RequestCancel(ctx context.Context, runID string, now time.Time) error {
 	_, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET cancel_ns = ? WHERE run_id = ?`), now.UnixNano(), runID)
 	if err != nil {
-		return fmt.Errorf("run store %s: cancel run: %w", s.where, err)
+		return s.fail(fmt.Errorf("cancel run: %w", err))
 	}
 	return nil
 }
@@ -114,7 +114,7 @@ func (s *sqlStore) CancelQueued(ctx context.Context, runID string, now time.Time
 	res, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET status = 'CANCELED', error = 'cancelled before it started', ended_ns = ?
 		WHERE run_id = ? AND status = 'QUEUED'`), now.UnixNano(), runID)
 	if err != nil {
-		return false, fmt.Errorf("run store %s: cancel run: %w", s.where, err)
+		return false, s.fail(fmt.Errorf("cancel run: %w", err))
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
@@ -139,7 +139,7 @@ func (s *sqlStore) FinishOwned(ctx context.Context, owner string, runID string, 
 	res, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET status = ?, error = ?, ended_ns = ? WHERE run_id = ? AND owner = ? AND status = 'STARTED'`),
 		status, msg, end.UnixNano(), runID, owner)
 	if err != nil {
-		return false, fmt.Errorf("run store %s: finish run: %w", s.where, err)
+		return false, s.fail(fmt.Errorf("finish run: %w", err))
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
@@ -168,7 +168,7 @@ func (s *sqlStore) Release(ctx context.Context, runID, owner string) error {
 	_, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET status = 'QUEUED', owner = '', heartbeat_ns = NULL WHERE run_id = ? AND owner = ? AND status = 'STARTED'`),
 		runID, owner)
 	if err != nil {
-		return fmt.Errorf("run store %s: release run: %w", s.where, err)
+		return s.fail(fmt.Errorf("release run: %w", err))
 	}
 	return nil
 }

@@ -114,19 +114,19 @@ func (b *batchSink) writeOnce(batch []engine.Event) error {
 	ctx := context.Background()
 	tx, err := b.store.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("run store %s: %w", b.store.where, err)
+		return b.store.fail(err)
 	}
 	defer tx.Rollback()
 	seq := b.seq
 	if b.continued && seq == 0 {
 		if err := tx.QueryRowContext(ctx, b.store.q(`SELECT COALESCE(max(seq), 0) FROM events WHERE run_id = ?`), b.runID).Scan(&seq); err != nil {
-			return fmt.Errorf("run store %s: %w", b.store.where, err)
+			return b.store.fail(err)
 		}
 	}
 	stmt, err := tx.PrepareContext(ctx, b.store.q(`INSERT INTO events (run_id, seq, type, node, time_ns, attempt, dur_ns, error, stack, message, mat, worker)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
 	if err != nil {
-		return fmt.Errorf("run store %s: %w", b.store.where, err)
+		return b.store.fail(err)
 	}
 	defer stmt.Close()
 	for _, e := range batch {
@@ -138,11 +138,11 @@ func (b *batchSink) writeOnce(batch []engine.Event) error {
 		}
 		if _, err := stmt.ExecContext(ctx, b.runID, seq, string(e.Type), e.Node, e.Time.UnixNano(), e.Attempt,
 			int64(e.Duration), e.Error, e.Stack, e.Message, mat, b.worker); err != nil {
-			return fmt.Errorf("run store %s: record event: %w", b.store.where, err)
+			return b.store.fail(fmt.Errorf("record event: %w", err))
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("run store %s: %w", b.store.where, err)
+		return b.store.fail(err)
 	}
 	b.seq = seq
 	return nil

@@ -21,6 +21,20 @@ type sqlStore struct {
 	db       *sql.DB
 	host     string
 	postgres bool
+	secrets  [2]string // the URL's user and password, scrubbed from driver errors
+}
+
+// fail names the store in an error; on PostgreSQL it scrubs the credentials a
+// driver message may repeat (a lost connection's error names the user).
+func (s *sqlStore) fail(err error) error {
+	if s.secrets == [2]string{} {
+		return fmt.Errorf("run store %s: %w", s.where, err)
+	}
+	msg := Scrub(err.Error(), s.secrets[0], s.secrets[1])
+	if msg == err.Error() {
+		return fmt.Errorf("run store %s: %w", s.where, err)
+	}
+	return errors.New("run store " + s.where + ": " + msg)
 }
 
 // q adapts a query's placeholders to the backend.
@@ -52,7 +66,7 @@ func (s *sqlStore) StartRun(ctx context.Context, r Run) error {
 		VALUES (?, ?, ?, ?, ?, ?, 'STARTED', ?, ?, ?, ?, ?)`),
 		r.ID, r.Kind, r.Name, r.Selection, r.Env, string(nodes), r.Start.UnixNano(), pid, processStart(pid), s.host, time.Now().UnixNano())
 	if err != nil {
-		return fmt.Errorf("run store %s: record run: %w", s.where, err)
+		return s.fail(fmt.Errorf("record run: %w", err))
 	}
 	return nil
 }
@@ -66,7 +80,7 @@ func (s *sqlStore) FinishRun(ctx context.Context, res *engine.RunResult) error {
 	_, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET status = ?, error = ?, ended_ns = ? WHERE run_id = ?`),
 		string(res.Status), msg, res.Start.Add(res.Duration).UnixNano(), res.RunID)
 	if err != nil {
-		return fmt.Errorf("run store %s: finish run: %w", s.where, err)
+		return s.fail(fmt.Errorf("finish run: %w", err))
 	}
 	return nil
 }
@@ -75,7 +89,7 @@ func (s *sqlStore) FinishRun(ctx context.Context, res *engine.RunResult) error {
 func (s *sqlStore) MarkAbandoned(ctx context.Context) (int, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT run_id, pid, proc_start FROM runs WHERE status = 'STARTED' AND host = ? AND job_id IS NULL`), s.host)
 	if err != nil {
-		return 0, fmt.Errorf("run store %s: %w", s.where, err)
+		return 0, s.fail(err)
 	}
 	var gone []string
 	for rows.Next() {
@@ -94,7 +108,7 @@ func (s *sqlStore) MarkAbandoned(ctx context.Context) (int, error) {
 		_, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET status = 'FAILURE', error = 'process ended without finishing the run',
 			ended_ns = COALESCE((SELECT max(time_ns) FROM events WHERE run_id = ?), started_ns) WHERE run_id = ? AND status = 'STARTED'`), id, id)
 		if err != nil {
-			return 0, fmt.Errorf("run store %s: %w", s.where, err)
+			return 0, s.fail(err)
 		}
 	}
 	n, err := s.markStale(ctx, time.Now().Add(-StaleAfter))
@@ -120,7 +134,7 @@ func (s *sqlStore) markStale(ctx context.Context, staleBefore time.Time) (int, e
 	} {
 		res, err := s.db.ExecContext(ctx, s.q(u.stmt), u.args...)
 		if err != nil {
-			return total, fmt.Errorf("run store %s: %w", s.where, err)
+			return total, s.fail(err)
 		}
 		n, _ := res.RowsAffected()
 		total += int(n)
@@ -174,7 +188,7 @@ func (s *sqlStore) Runs(ctx context.Context, limit int) ([]Run, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT run_id, kind, name, selection, env, nodes, status, error, started_ns, ended_ns, pid, host
 		FROM runs ORDER BY started_ns DESC LIMIT ?`), limit)
 	if err != nil {
-		return nil, fmt.Errorf("run store %s: %w", s.where, err)
+		return nil, s.fail(err)
 	}
 	defer rows.Close()
 	var out []Run
@@ -213,7 +227,7 @@ func (s *sqlStore) Run(ctx context.Context, id string) (*RunDetail, error) {
 		return nil, engine.Usagef("no run %q in %s (see run runs)", id, s.where)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("run store %s: %w", s.where, err)
+		return nil, s.fail(err)
 	}
 	d := &RunDetail{Run: r}
 	steps := map[string]*Step{}
@@ -257,7 +271,7 @@ func (s *sqlStore) events(ctx context.Context, id string) ([]engine.Event, []str
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT type, node, time_ns, attempt, dur_ns, error, stack, message, mat, worker
 		FROM events WHERE run_id = ? ORDER BY seq`), id)
 	if err != nil {
-		return nil, nil, fmt.Errorf("run store %s: %w", s.where, err)
+		return nil, nil, s.fail(err)
 	}
 	defer rows.Close()
 	var out []engine.Event
@@ -293,7 +307,7 @@ func (s *sqlStore) LastMaterializations(ctx context.Context) (map[string]Materia
 		JOIN (SELECT node, max(time_ns) AS t FROM events WHERE type = 'ASSET_MATERIALIZATION' GROUP BY node) last
 		ON e.node = last.node AND e.time_ns = last.t WHERE e.type = 'ASSET_MATERIALIZATION'`))
 	if err != nil {
-		return nil, fmt.Errorf("run store %s: %w", s.where, err)
+		return nil, s.fail(err)
 	}
 	defer rows.Close()
 	out := map[string]Materialization{}

@@ -335,3 +335,32 @@ func TestRedactURL(t *testing.T) {
 		}
 	}
 }
+
+// A query error after the store opened (here: the database dropped under it,
+// so every new connection is refused naming the role) does not name the user.
+func TestPostgresLaterErrorsHideUser(t *testing.T) {
+	srv := pgtest.Shared(t)
+	url := srv.NewDatabase(t)
+	s, err := runstore.OpenPostgres(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.DB().SetMaxIdleConns(0) // every query dials anew
+	admin, err := sql.Open("pgx", srv.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	name := url[strings.LastIndex(url, "/")+1 : strings.Index(url, "?")]
+	if _, err := admin.Exec("DROP DATABASE " + name + " WITH (FORCE)"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Runs(context.Background(), 1)
+	if err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("got %v, want the server's refusal", err)
+	}
+	if strings.Contains(err.Error(), "user=postgres") {
+		t.Errorf("user in %q", err)
+	}
+}

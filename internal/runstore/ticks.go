@@ -22,7 +22,7 @@ func (s *sqlStore) ClaimTick(ctx context.Context, t Tick) (bool, error) {
 	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO schedule_ticks (schedule, tick_ns, run_id, fired_ns) VALUES (?, ?, ?, ?)
 		ON CONFLICT (schedule, tick_ns) DO NOTHING`), t.Schedule, t.Time.UnixNano(), t.RunID, t.Fired.UnixNano())
 	if err != nil {
-		return false, fmt.Errorf("run store %s: record tick: %w", s.where, err)
+		return false, s.fail(fmt.Errorf("record tick: %w", err))
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
@@ -32,7 +32,7 @@ func (s *sqlStore) ClaimTick(ctx context.Context, t Tick) (bool, error) {
 func (s *sqlStore) TickFailed(ctx context.Context, schedule string, tick time.Time, msg string) error {
 	_, err := s.db.ExecContext(ctx, s.q(`UPDATE schedule_ticks SET error = ? WHERE schedule = ? AND tick_ns = ?`), msg, schedule, tick.UnixNano())
 	if err != nil {
-		return fmt.Errorf("run store %s: record tick: %w", s.where, err)
+		return s.fail(fmt.Errorf("record tick: %w", err))
 	}
 	return nil
 }
@@ -42,7 +42,7 @@ func (s *sqlStore) Ticks(ctx context.Context, schedule string, limit int) ([]Tic
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT tick_ns, fired_ns, run_id, error FROM schedule_ticks WHERE schedule = ?
 		ORDER BY tick_ns DESC LIMIT ?`), schedule, limit)
 	if err != nil {
-		return nil, fmt.Errorf("run store %s: %w", s.where, err)
+		return nil, s.fail(err)
 	}
 	defer rows.Close()
 	var out []Tick
