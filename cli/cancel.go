@@ -20,7 +20,7 @@ func (c *cli) cancelCmd() *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			store, q, err := c.openQueue(ctx, "run cancel")
+			store, q, err := c.openQueue(ctx)
 			if err != nil {
 				return err
 			}

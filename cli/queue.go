@@ -3,25 +3,33 @@ package cli
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/assetflow/assetflow/engine"
-	"github.com/assetflow/assetflow/internal/instance"
 	"github.com/assetflow/assetflow/internal/queue"
 	"github.com/assetflow/assetflow/internal/runstore"
 )
 
-// openQueue opens the instance's run store and queue; a folder instance has
-// no queue.
-func (c *cli) openQueue(ctx context.Context, what string) (runstore.QueueStore, *queue.Queue, error) {
+// openQueue opens the instance's run store and queue: River on PostgreSQL,
+// or on SQLite (queue.db beside the run store) for workers on this machine.
+func (c *cli) openQueue(ctx context.Context) (runstore.QueueStore, *queue.Queue, error) {
 	inst, err := c.instance()
 	if err != nil {
 		return nil, nil, err
 	}
 	if !inst.IsPostgres() {
-		return nil, nil, engine.Usagef("%s needs a PostgreSQL instance: set %s=postgres://USER@HOST:PORT/DATABASE (the instance here is the folder %s, whose runs execute in the process that starts them)",
-			what, instance.Var, inst.Dir)
+		s, err := runstore.OpenSQLite(ctx, inst.RunsDB)
+		if err != nil {
+			return nil, nil, err
+		}
+		q, err := queue.OpenSQLite(ctx, filepath.Join(filepath.Dir(inst.RunsDB), "queue.db"))
+		if err != nil {
+			s.Close()
+			return nil, nil, err
+		}
+		return s, q, nil
 	}
 	s, err := runstore.OpenPostgres(ctx, inst.URL)
 	if err != nil {
@@ -41,7 +49,7 @@ func queueName(env string) string { return "env_" + env }
 
 // enqueue records a run as QUEUED, puts it on the queue and prints its id.
 func (c *cli) enqueue(ctx context.Context, l *loaded, plan *engine.Plan, flags runFlags, kind, selection string) error {
-	store, q, err := c.openQueue(ctx, "--queue")
+	store, q, err := c.openQueue(ctx)
 	if err != nil {
 		return err
 	}

@@ -78,22 +78,43 @@ type queueRig struct {
 	url    string
 	ledger string
 	vars   map[string]string
-	store  *runstore.Postgres
+	store  rigStore
 	mu     sync.Mutex
 	procs  []*exec.Cmd
 }
 
+// rigStore is the instance's store as the tests read it.
+type rigStore interface {
+	runstore.QueueStore
+	runstore.TickStore
+	RunEvents(ctx context.Context, id string) ([]engine.Event, error)
+}
+
+// newQueueRig is a rig on a PostgreSQL instance.
 func newQueueRig(t testing.TB, sleep time.Duration) *queueRig {
-	url := pgtest.Shared(t).NewDatabase(t)
+	return newQueueRigOn(t, sleep, "postgres")
+}
+
+// newQueueRigOn is a rig on a "postgres" or "sqlite" (folder) instance.
+func newQueueRigOn(t testing.TB, sleep time.Duration, backend string) *queueRig {
 	dir := t.TempDir()
+	var url string
+	var s rigStore
+	var err error
+	if backend == "sqlite" {
+		url = filepath.Join(dir, "instance")
+		s, err = runstore.OpenSQLite(context.Background(), filepath.Join(url, "runs.db"))
+	} else {
+		url = pgtest.Shared(t).NewDatabase(t)
+		s, err = runstore.OpenPostgres(context.Background(), url)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := &queueRig{t: t, url: url, ledger: filepath.Join(dir, "ledger"), vars: map[string]string{
 		"ASSETFLOW_INSTANCE": url, "ASSETFLOW_ENV": "local", "ASSETFLOW_TEST_SLEEP": sleep.String(),
 	}}
 	r.vars["ASSETFLOW_TEST_LEDGER"] = r.ledger
-	s, err := runstore.OpenPostgres(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
 	r.store = s
 	t.Cleanup(func() { r.stopWorkers(); s.Close() })
 	return r
@@ -244,10 +265,19 @@ func (r *queueRig) checkRuns(ids []string) (repeated int, workers map[string]boo
 	return repeated, workers
 }
 
+// eachInstance runs a test on a PostgreSQL and on a folder (SQLite) instance.
+func eachInstance(t *testing.T, test func(t *testing.T, backend string)) {
+	for _, b := range []string{"postgres", "sqlite"} {
+		t.Run(b, func(t *testing.T) { test(t, b) })
+	}
+}
+
 // Three worker processes execute 50 queued runs and one of 200 steps: every
 // run succeeds, every step succeeds once, and the work is spread.
-func TestQueuedRunsOnThreeWorkers(t *testing.T) {
-	r := newQueueRig(t, 10*time.Millisecond)
+func TestQueuedRunsOnThreeWorkers(t *testing.T) { eachInstance(t, testQueuedRunsOnThreeWorkers) }
+
+func testQueuedRunsOnThreeWorkers(t *testing.T, backend string) {
+	r := newQueueRigOn(t, 10*time.Millisecond, backend)
 	for range 3 {
 		r.startWorker("--concurrency", "2")
 	}
@@ -279,7 +309,11 @@ func TestQueuedRunsOnThreeWorkers(t *testing.T) {
 // worker continues it once River's rescuer hands it on and its heartbeat is
 // stale. All runs end, every step succeeds exactly once in the event log.
 func TestQueuedRunSurvivesKilledWorker(t *testing.T) {
-	r := newQueueRig(t, 20*time.Millisecond)
+	eachInstance(t, testQueuedRunSurvivesKilledWorker)
+}
+
+func testQueuedRunSurvivesKilledWorker(t *testing.T, backend string) {
+	r := newQueueRigOn(t, 20*time.Millisecond, backend)
 	big := r.enqueue("assets", "--queue", "--max-concurrency", "4")
 	ids := []string{big}
 	for i := range 50 {
@@ -330,8 +364,10 @@ func TestQueuedRunSurvivesKilledWorker(t *testing.T) {
 }
 
 // run cancel stops a run on its worker, and a queued run before it starts.
-func TestCancelQueuedAndRunning(t *testing.T) {
-	r := newQueueRig(t, 500*time.Millisecond)
+func TestCancelQueuedAndRunning(t *testing.T) { eachInstance(t, testCancelQueuedAndRunning) }
+
+func testCancelQueuedAndRunning(t *testing.T, backend string) {
+	r := newQueueRigOn(t, 500*time.Millisecond, backend)
 	waiting := r.enqueue("assets", "--queue", "--select", "s000")
 	if code, out, errOut := r.cli("cancel", waiting); code != 0 || !strings.Contains(out, "cancelled before it started") {
 		t.Fatalf("cancel queued: %d %q %q", code, out, errOut)
@@ -359,21 +395,6 @@ func TestCancelQueuedAndRunning(t *testing.T) {
 	}
 	if code, _, errOut := r.cli("cancel", "nosuchrun"); code != 2 || !strings.Contains(errOut, `no run "nosuchrun"`) {
 		t.Errorf("cancel unknown: %d %q", code, errOut)
-	}
-}
-
-// The embedded instance has no queue: --queue, worker and cancel say what to set.
-func TestQueueNeedsPostgres(t *testing.T) {
-	dir := t.TempDir()
-	for _, args := range [][]string{{"assets", "--queue"}, {"worker"}, {"cancel", "x"}} {
-		var out, errOut bytes.Buffer
-		code := cli.Run(context.Background(), queueApp(), args, &out, &errOut, func(k string) (string, bool) {
-			v, ok := map[string]string{"ASSETFLOW_INSTANCE": dir, "ASSETFLOW_ENV": "local"}[k]
-			return v, ok
-		})
-		if code != 2 || !strings.Contains(errOut.String(), "needs a PostgreSQL instance: set ASSETFLOW_INSTANCE=postgres://") {
-			t.Errorf("%v: exit %d, %q", args, code, errOut.String())
-		}
 	}
 }
 

@@ -31,7 +31,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.sets, "set", nil, "set one config value, NODE.KEY=VALUE (repeatable); see graph for each node's keys")
 	fl.IntVar(&f.maxConcurrency, "max-concurrency", 8, "nodes running at once (0: no limit)")
 	fl.BoolVar(&f.failFast, "fail-fast", false, "cancel the rest of the run at the first failure (default: run independent branches to the end)")
-	fl.BoolVar(&f.queue, "queue", false, "queue the run for a worker (run worker) and print its id; needs a PostgreSQL instance (ASSETFLOW_INSTANCE)")
+	fl.BoolVar(&f.queue, "queue", false, "queue the run for a worker (run worker) and print its id; workers on many machines need a PostgreSQL instance (ASSETFLOW_INSTANCE)")
 	fl.StringVar(&f.fromFailure, "from-failure", "", "re-run only the failed, skipped and cancelled steps of RUN_ID (see run runs); what succeeded is loaded through the I/O manager")
 }
 

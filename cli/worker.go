@@ -17,7 +17,8 @@ func (c *cli) workerCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "worker",
 		Short: "Execute queued runs (run assets --queue, run job NAME --queue) until stopped; any number of machines may run workers",
-		Long: `Take runs queued on the PostgreSQL instance (ASSETFLOW_INSTANCE) for this environment and execute
+		Long: `Take runs queued on the instance (ASSETFLOW_INSTANCE: PostgreSQL for workers on many machines,
+or the folder instance for workers on this one) for this environment and execute
 them as the command line does, recording them in the same run history. Stop with Ctrl-C or SIGTERM:
 the runs in progress are handed back to the queue and continued by another worker from their
 unfinished steps. A worker killed outright (kill -9, a lost machine) stops writing its heartbeat;
@@ -40,7 +41,7 @@ once River's rescuer hands its runs on (after --rescue-after), another worker co
 			if err != nil {
 				return err
 			}
-			store, q, err := c.openQueue(cmd.Context(), "run worker")
+			store, q, err := c.openQueue(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -21,6 +21,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/assetflow/assetflow/internal/runstore"
 )
@@ -49,10 +50,19 @@ func (RunArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttemp
 // migrateLock serialises River's migrations between processes.
 const migrateLock = 0x7269766572 // "river"
 
-// Queue is a connection to an instance's queue.
+// Queue is a connection to an instance's queue, on either River driver.
 type Queue struct {
-	pool  *pgxpool.Pool
-	where string
+	where     string
+	newClient func(cfg *river.Config) (riverClient, error)
+	close     func()
+}
+
+// riverClient is what Queue uses of a river.Client, whatever its driver.
+type riverClient interface {
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	JobCancel(ctx context.Context, jobID int64) (*rivertype.JobRow, error)
+	Start(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
 }
 
 // Open connects to the PostgreSQL instance at url and brings River's tables
@@ -67,8 +77,10 @@ func Open(ctx context.Context, url string) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("instance %s: %s", where, scrub(err, cfg.ConnConfig))
 	}
-	q := &Queue{pool: pool, where: where}
-	if err := q.migrate(ctx, cfg.ConnConfig); err != nil {
+	q := &Queue{where: where, close: pool.Close, newClient: func(cfg *river.Config) (riverClient, error) {
+		return river.NewClient(riverpgxv5.New(pool), cfg)
+	}}
+	if err := migratePostgres(ctx, pool, where, cfg.ConnConfig); err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -79,35 +91,35 @@ func scrub(err error, cfg *pgx.ConnConfig) string {
 	return runstore.Scrub(err.Error(), cfg.User, cfg.Password)
 }
 
-func (q *Queue) migrate(ctx context.Context, cfg *pgx.ConnConfig) error {
-	m, err := rivermigrate.New(riverpgxv5.New(q.pool), nil)
+func migratePostgres(ctx context.Context, pool *pgxpool.Pool, where string, cfg *pgx.ConnConfig) error {
+	m, err := rivermigrate.New(riverpgxv5.New(pool), nil)
 	if err != nil {
 		return err
 	}
 	// River applies each version in its own transaction (some cannot share
 	// one); a session lock held on one connection keeps two processes from
 	// migrating at once.
-	conn, err := q.pool.Acquire(ctx)
+	conn, err := pool.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("instance %s: %s", q.where, scrub(err, cfg))
+		return fmt.Errorf("instance %s: %s", where, scrub(err, cfg))
 	}
 	defer conn.Release()
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrateLock); err != nil {
-		return fmt.Errorf("instance %s: %s", q.where, scrub(err, cfg))
+		return fmt.Errorf("instance %s: %s", where, scrub(err, cfg))
 	}
 	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrateLock)
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("instance %s: queue tables: %s", q.where, scrub(err, cfg))
+		return fmt.Errorf("instance %s: queue tables: %s", where, scrub(err, cfg))
 	}
 	return nil
 }
 
 // Close closes the connections.
-func (q *Queue) Close() { q.pool.Close() }
+func (q *Queue) Close() { q.close() }
 
 // insertClient is a River client that only inserts and cancels.
-func (q *Queue) insertClient() (*river.Client[pgx.Tx], error) {
-	return river.NewClient(riverpgxv5.New(q.pool), &river.Config{})
+func (q *Queue) insertClient() (riverClient, error) {
+	return q.newClient(&river.Config{})
 }
 
 // Enqueue puts a run on the queue and returns its job id.
@@ -161,7 +173,7 @@ func (q *Queue) Work(ctx context.Context, cfg WorkerConfig, exec Executor, store
 	if err := river.AddWorkerSafely[RunArgs](workers, w); err != nil {
 		return err
 	}
-	c, err := river.NewClient(riverpgxv5.New(q.pool), &river.Config{
+	c, err := q.newClient(&river.Config{
 		Queues:               map[string]river.QueueConfig{cmp.Or(cfg.Queue, river.QueueDefault): {MaxWorkers: cfg.Concurrency}},
 		Workers:              workers,
 		RescueStuckJobsAfter: cfg.RescueAfter,
