@@ -499,3 +499,50 @@ func TestPostgresInstanceRecordsInProcessRuns(t *testing.T) {
 		t.Errorf("both set: %d %q", code, errOut)
 	}
 }
+
+// A worker stopped with SIGTERM hands its run back: another worker continues
+// it from the steps that had not succeeded.
+func TestStoppedWorkerHandsRunBack(t *testing.T) {
+	r := newQueueRig(t, 100*time.Millisecond)
+	var nodes []string
+	for i := range 30 {
+		nodes = append(nodes, fmt.Sprintf("s%03d", i))
+	}
+	id := r.enqueue("assets", "--queue", "--select", strings.Join(nodes, ","), "--max-concurrency", "1")
+	first := r.startWorker()
+	r.waitFor("the run to be under way", time.Minute, func() bool {
+		d, err := r.store.Run(context.Background(), id)
+		return err == nil && d.Status == "STARTED" && len(d.Remaining()) <= 27
+	})
+	if err := first.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- first.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("stopped worker: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the worker did not stop within a minute of SIGTERM")
+	}
+	r.mu.Lock()
+	r.procs = nil // waited for above
+	r.mu.Unlock()
+	d, err := r.store.Run(context.Background(), id)
+	if err != nil || d.Status != "QUEUED" || len(d.Remaining()) == 0 {
+		t.Fatalf("after SIGTERM the run is %v %v, want QUEUED with steps left", d, err)
+	}
+	r.startWorker()
+	r.waitFor("the run to end on the second worker", 2*time.Minute, func() bool { return r.ended([]string{id}) })
+	r.checkRuns([]string{id})
+	d, _ = r.store.Run(context.Background(), id)
+	workers := map[string]bool{}
+	for _, st := range d.Steps {
+		workers[st.Worker] = true
+	}
+	if len(workers) != 2 {
+		t.Errorf("steps ran on %v, want both workers", workers)
+	}
+}
