@@ -120,9 +120,28 @@ func newQueueRigOn(t testing.TB, sleep time.Duration, backend string) *queueRig 
 	return r
 }
 
+// lockedBuffer is a bytes.Buffer that several goroutines may write: a run's
+// nodes log at once (cli.Run does not serialise writes to its streams).
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
 // cli runs the command line in process.
 func (r *queueRig) cli(args ...string) (int, string, string) {
-	var out, errOut bytes.Buffer
+	var out, errOut lockedBuffer
 	code := cli.Run(context.Background(), queueApp(), append(args, "--log-format", "json"), &out, &errOut,
 		func(k string) (string, bool) { v, ok := r.vars[k]; return v, ok })
 	return code, out.String(), errOut.String()
