@@ -33,8 +33,10 @@ func (x *Command) Stderr() io.Writer { return x.c.stderr }
 // Lookup reads a variable as the command line does.
 func (x *Command) Lookup(key string) (string, bool) { return x.c.lookup(key) }
 
-// RunStorePath is the run history file (ASSETFLOW_RUNS, else the default), or
-// a usage error when ASSETFLOW_RUNS cannot be a path.
+// RunStorePath names the run history: the file of a folder instance
+// (ASSETFLOW_RUNS, else ASSETFLOW_INSTANCE/runs.db), or a PostgreSQL instance's
+// URL without its credentials. It is a usage error when either variable
+// cannot name a store.
 func (x *Command) RunStorePath() (string, error) { return x.c.storePath() }
 
 // Load decides the environment, binds its resources and validates the

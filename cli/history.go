@@ -1,10 +1,10 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -13,22 +13,26 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/internal/instance"
 	"github.com/assetflow/assetflow/internal/runstore"
 	"github.com/assetflow/assetflow/resources/warehouse"
 )
 
-// RunsVar names the run store file.
-const RunsVar = "ASSETFLOW_RUNS"
+// RunsVar names the run store file of a folder instance (see InstanceVar).
+const RunsVar = instance.RunsVar
 
+// InstanceVar names the instance: a folder (default .assetflow) or a
+// postgres:// URL.
+const InstanceVar = instance.Var
+
+// storePath names the run store for messages: its file, or the instance's URL
+// without credentials.
 func (c *cli) storePath() (string, error) {
-	p, ok := c.lookup(RunsVar)
-	if !ok || p == "" {
-		return runstore.DefaultPath, nil
+	inst, err := c.instance()
+	if err != nil {
+		return "", err
 	}
-	if err := runstore.CheckPath(p); err != nil {
-		return "", engine.Usagef("%s: %v", RunsVar, err)
-	}
-	return p, nil
+	return inst.String(), nil
 }
 
 // scope is where this invocation's runs materialize: its environment, its
@@ -46,14 +50,14 @@ func (l *loaded) scope() runstore.Scope {
 // openStore opens the run store and fails the runs a killed process left
 // STARTED. With mustExist, a missing store is a usage error, not a new file.
 func (c *cli) openStore(ctx context.Context, mustExist bool) (runstore.Store, error) {
-	path, err := c.storePath()
+	inst, err := c.instance()
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(path); mustExist && os.IsNotExist(err) {
-		return nil, engine.Usagef("no runs recorded yet in %s (set %s to use another store)", path, RunsVar)
+	if mustExist && !inst.Exists() {
+		return nil, engine.Usagef("no runs recorded yet in %s (set %s or %s to use another store)", inst, InstanceVar, RunsVar)
 	}
-	s, err := runstore.OpenSQLite(ctx, path)
+	s, err := inst.OpenStore(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -115,14 +119,14 @@ func (c *cli) runsCmd() *cobra.Command {
 				return writeJSON(c.stdout, runs)
 			}
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "RUN\tWHAT\tENV\tSTATUS\tSTART\tDURATION\tERROR\n")
+			fmt.Fprintf(tw, "RUN\tWHAT\tENV\tSTATUS\tSTART\tDURATION\tWORKER\tERROR\n")
 			for _, r := range runs {
 				what := r.Name
 				if r.Kind == "assets" {
 					what = "assets " + r.Selection
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, what, r.Env, r.Status,
-					r.Start.Local().Format("2006-01-02 15:04:05"), durationOrDash(r.Duration), clip(r.Error, 60))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, what, r.Env, r.Status,
+					r.Start.Local().Format("2006-01-02 15:04:05"), durationOrDash(r.Duration), runWorker(r), clip(r.Error, 60))
 			}
 			return tw.Flush()
 		},
@@ -162,9 +166,10 @@ func (c *cli) showCmd() *cobra.Command {
 				c.printf("error: %s\n", d.Error)
 			}
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "\nSTEP\tSTATUS\tDURATION\tATTEMPTS\tERROR\n")
+			fmt.Fprintf(tw, "\nSTEP\tSTATUS\tDURATION\tATTEMPTS\tWORKER\tERROR\n")
 			for _, st := range d.Steps {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", st.Node, st.Status, durationOrDash(st.Duration), st.Attempts, clip(st.Error, 70))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", st.Node, st.Status, durationOrDash(st.Duration), st.Attempts,
+					cmp.Or(st.Worker, runWorker(d.Run)), clip(st.Error, 70))
 			}
 			if len(d.Materialization) > 0 {
 				fmt.Fprintf(tw, "\nMATERIALIZED\tTABLE\tROWS\tAT\tCODE VERSION\n")
@@ -178,6 +183,15 @@ func (c *cli) showCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "write JSON")
 	return cmd
+}
+
+// runWorker names where a run executes or executed: host:pid, or "-" while
+// it waits in the queue.
+func runWorker(r runstore.Run) string {
+	if r.Host == "" {
+		return "-"
+	}
+	return fmt.Sprintf("%s:%d", r.Host, r.PID)
 }
 
 func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {

@@ -96,6 +96,21 @@ func (c *cli) startRecording(ctx context.Context, l *loaded, plan *engine.Plan, 
 func (rec *recording) run(ctx context.Context, l *loaded, plan *engine.Plan, flags runFlags) (*engine.RunResult, *checkTally) {
 	defer rec.store.Close()
 	history := rec.store.Events(rec.runID)
+	checks := &checkTally{}
+	stopBeat := runstore.KeepAlive(ctx, rec.store, rec.runID)
+	res := runPlan(ctx, l, plan, flags.maxConcurrency, flags.failFast, rec.runID, history, checks)
+	stopBeat()
+	// Record the end even if the run was cancelled.
+	if err := errors.Join(history.Close(), rec.store.FinishRun(context.WithoutCancel(ctx), res)); err != nil {
+		l.log.Warn().Err(err).Msg("recording the run in the run store")
+	}
+	return res, checks
+}
+
+// runPlan runs a plan in this process, logging its events and sending them to
+// the sinks (the run's history, a tally): the command line, the web UI and a
+// worker run plans the same way.
+func runPlan(ctx context.Context, l *loaded, plan *engine.Plan, maxConcurrency int, failFast bool, runID string, sinks ...engine.EventSink) *engine.RunResult {
 	used := plan.Resources()
 	for _, r := range l.catalog.Describe().Resources {
 		if r.Notice != "" && slices.Contains(used, r.Key) {
@@ -103,13 +118,7 @@ func (rec *recording) run(ctx context.Context, l *loaded, plan *engine.Plan, fla
 		}
 	}
 	nodeLog := l.log
-	checks := &checkTally{}
-	r := engine.Runner{MaxConcurrency: flags.maxConcurrency, FailFast: flags.failFast, RunID: rec.runID,
-		Events: engine.Sinks{console.Events(l.events), history, checks}, Logger: &nodeLog, Progress: l.progress}
-	res := r.Run(ctx, plan)
-	// Record the end even if the run was cancelled.
-	if err := errors.Join(history.Close(), rec.store.FinishRun(context.WithoutCancel(ctx), res)); err != nil {
-		l.log.Warn().Err(err).Msg("recording the run in the run store")
-	}
-	return res, checks
+	r := engine.Runner{MaxConcurrency: maxConcurrency, FailFast: failFast, RunID: runID,
+		Events: append(engine.Sinks{console.Events(l.events)}, sinks...), Logger: &nodeLog, Progress: l.progress}
+	return r.Run(ctx, plan)
 }

@@ -72,6 +72,7 @@ Exit status: 0 success, 1 the run failed, 2 bad usage or invalid definitions.`,
 	pf.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.AddCommand(c.assetsCmd(), c.jobCmd(), c.graphCmd(), c.listCmd(), c.envCmd(), c.devCmd(), c.runsCmd(), c.showCmd(), c.clonesCmd())
 	root.AddCommand(c.initCmd(), c.diffCmd(), c.checkCmd(), c.uiCmd())
+	root.AddCommand(c.workerCmd(), c.cancelCmd(), c.schedulesCmd())
 	for _, add := range app.Commands {
 		root.AddCommand(add(&Command{c: c}))
 	}

@@ -19,6 +19,7 @@ type runFlags struct {
 	sets           []string
 	maxConcurrency int
 	failFast       bool
+	queue          bool
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -27,6 +28,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.sets, "set", nil, "set one config value, NODE.KEY=VALUE (repeatable); see graph for each node's keys")
 	fl.IntVar(&f.maxConcurrency, "max-concurrency", 8, "nodes running at once (0: no limit)")
 	fl.BoolVar(&f.failFast, "fail-fast", false, "cancel the rest of the run at the first failure (default: run independent branches to the end)")
+	fl.BoolVar(&f.queue, "queue", false, "queue the run for a worker (run worker) and print its id; workers on many machines need a PostgreSQL instance (ASSETFLOW_INSTANCE)")
 	fl.StringVar(&f.fromFailure, "from-failure", "", "re-run only the failed, skipped and cancelled steps of RUN_ID (see run runs); what succeeded is loaded through the I/O manager")
 }
 
@@ -142,6 +144,9 @@ func (c *cli) jobCmd() *cobra.Command {
 // execute runs a plan, logging events and recording them in the run store, and
 // prints its summary.
 func (c *cli) execute(ctx context.Context, l *loaded, plan *engine.Plan, flags runFlags, kind, selection string) error {
+	if flags.queue {
+		return c.enqueue(ctx, l, plan, flags, kind, selection)
+	}
 	rec, err := c.startRecording(ctx, l, plan, kind, selection)
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ type Definitions struct {
 	Assets    []Asset
 	Jobs      []Job
 	Resources map[string]Resource
+	Schedules []Schedule // runs queued on a timetable by the workers of a PostgreSQL instance
 }
 
 // Catalog is a validated set of definitions: names are unique, every dependency,
@@ -23,6 +24,7 @@ type Catalog struct {
 	jobs      map[string]*catalogJob
 	jobNames  []string
 	resources map[string]Resource
+	schedules []Schedule
 }
 
 type catalogJob struct {
@@ -88,6 +90,7 @@ func Load(defs Definitions) (*Catalog, error) {
 		}
 	}
 	sort.Strings(c.jobNames)
+	c.checkSchedules(defs.Schedules, errs)
 	if err := errs.orNil(); err != nil {
 		return nil, err
 	}

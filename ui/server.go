@@ -31,8 +31,9 @@ const TokenVar = "ASSETFLOW_UI_TOKEN"
 // DefaultListen is where the UI listens unless told otherwise: loopback only.
 const DefaultListen = "127.0.0.1:3000"
 
-// Store is what the UI reads from the run store. *runstore.SQLite implements it;
-// it is read afresh on every request, so runs of other processes show up.
+// Store is what the UI reads from the run store. *runstore.SQLite and
+// *runstore.Postgres implement it; it is read afresh on every request, so
+// runs of other processes show up.
 type Store interface {
 	Runs(ctx context.Context, limit int) ([]runstore.Run, error)
 	Run(ctx context.Context, id string) (*runstore.RunDetail, error)

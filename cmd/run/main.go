@@ -25,5 +25,5 @@ func definitions(env cli.Env) (engine.Definitions, error) {
 	if err != nil {
 		return engine.Definitions{}, err
 	}
-	return engine.Definitions{Assets: assets.All(), Jobs: ops.Jobs(), Resources: res}, nil
+	return engine.Definitions{Assets: assets.All(), Jobs: ops.Jobs(), Resources: res, Schedules: ops.Schedules()}, nil
 }

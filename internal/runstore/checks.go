@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"sort"
 	"time"
 
@@ -22,14 +21,14 @@ type CheckRecord struct {
 // environment env ("" for any), by asset and check name. Evaluations share the
 // events table's payload column with materializations; the event type tells
 // which one a row holds.
-func (s *SQLite) LastCheckEvaluations(ctx context.Context, env string) ([]CheckRecord, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT e.run_id, e.time_ns, e.mat FROM events e
+func (s *sqlStore) LastCheckEvaluations(ctx context.Context, env string) ([]CheckRecord, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT e.run_id, e.time_ns, e.mat FROM events e
 		JOIN (SELECT ev.node, max(ev.time_ns) AS t FROM events ev JOIN runs r ON r.run_id = ev.run_id
 			WHERE ev.type = 'ASSET_CHECK_EVALUATION' AND (? = '' OR r.env = ?) GROUP BY ev.node) last
 		ON e.node = last.node AND e.time_ns = last.t
-		WHERE e.type = 'ASSET_CHECK_EVALUATION' ORDER BY e.time_ns DESC`, env, env)
+		WHERE e.type = 'ASSET_CHECK_EVALUATION' ORDER BY e.time_ns DESC`), env, env)
 	if err != nil {
-		return nil, fmt.Errorf("run store %s: %w", s.path, err)
+		return nil, s.fail(err)
 	}
 	defer rows.Close()
 	seen := map[string]bool{}

@@ -2,7 +2,6 @@ package runstore_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,7 +10,7 @@ import (
 )
 
 // recordRun writes one finished run of env with the given events.
-func recordRun(t *testing.T, s *runstore.SQLite, id, env string, at time.Time, events ...engine.Event) {
+func recordRun(t *testing.T, s runstore.Store, id, env string, at time.Time, events ...engine.Event) {
 	t.Helper()
 	ctx := context.Background()
 	if err := s.StartRun(ctx, runstore.Run{ID: id, Kind: "assets", Name: "assets", Env: env, Start: at}); err != nil {
@@ -41,7 +40,11 @@ func eval(asset, check string, failing int64) engine.Event {
 // Materializations are found per database with their code versions, and check
 // evaluations per environment, the latest of each.
 func TestCodeVersionsAndChecksByDatabaseAndEnv(t *testing.T) {
-	s := open(t, filepath.Join(t.TempDir(), "runs.db"))
+	eachBackend(t, testCodeVersionsAndChecksByDatabaseAndEnv)
+}
+
+func testCodeVersionsAndChecksByDatabaseAndEnv(t *testing.T, b backend) {
+	s := b.open(t)
 	ctx := context.Background()
 	t0 := time.Now().UTC()
 	recordRun(t, s, "p1", "prod", t0, mat("items", "PRODUCTION.HN.ITEMS", "v1"), eval("items", "unique_id", 0))

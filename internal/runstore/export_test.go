@@ -1,10 +1,23 @@
 package runstore
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // SetPID rewrites the process a run is recorded for, to simulate one that died.
-func (s *SQLite) SetPID(ctx context.Context, runID string, pid int) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE runs SET pid = ?, proc_start = '' WHERE run_id = ?`, pid, runID)
+func (s *sqlStore) SetPID(ctx context.Context, runID string, pid int) error {
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET pid = ?, proc_start = '' WHERE run_id = ?`), pid, runID)
+	return err
+}
+
+// SQLiteLayout1 is the first SQLite layout, to test migrating from it.
+var SQLiteLayout1 = sqliteMigrations[0]
+
+// SetHost rewrites the host and heartbeat a run is recorded with, to simulate
+// a run of another machine that stopped.
+func (s *sqlStore) SetHost(ctx context.Context, runID, host string, heartbeat time.Time) error {
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET host = ?, heartbeat_ns = ? WHERE run_id = ?`), host, heartbeat.UnixNano(), runID)
 	return err
 }
 

@@ -35,7 +35,7 @@ type reservedEnd struct {
 }
 
 func (s *SQLite) reservePath(runID string) string {
-	return s.path + ".end-" + runID
+	return s.where + ".end-" + runID
 }
 
 // reserveEnd allocates the reserve for a run. Best effort: without it a full
@@ -87,9 +87,9 @@ func (s *SQLite) dropReserve(runID string) {
 // recorded yet (the disk may still be full): they must not be marked abandoned.
 func (s *SQLite) applyKeptEnds(ctx context.Context) (pending map[string]bool) {
 	pending = map[string]bool{}
-	files, _ := filepath.Glob(s.path + ".end-*")
+	files, _ := filepath.Glob(s.where + ".end-*")
 	for _, file := range files {
-		runID := strings.TrimPrefix(file, s.path+".end-")
+		runID := strings.TrimPrefix(file, s.where+".end-")
 		data, err := os.ReadFile(file)
 		if err != nil {
 			continue
@@ -97,7 +97,7 @@ func (s *SQLite) applyKeptEnds(ctx context.Context) (pending map[string]bool) {
 		data = bytes.TrimRight(data, "\x00")
 		if len(data) == 0 { // reserved, never used: drop it once the run is over
 			var status string
-			err := s.db.QueryRowContext(ctx, `SELECT status FROM runs WHERE run_id = ?`, runID).Scan(&status)
+			err := s.db.QueryRowContext(ctx, s.q(`SELECT status FROM runs WHERE run_id = ?`), runID).Scan(&status)
 			if err == nil && status != "STARTED" {
 				_ = os.Remove(file)
 			}

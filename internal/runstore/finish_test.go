@@ -14,6 +14,16 @@ import (
 	"github.com/assetflow/assetflow/internal/runstore"
 )
 
+func open(t *testing.T, path string) *runstore.SQLite {
+	t.Helper()
+	s, err := runstore.OpenSQLite(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // A run whose store could not record its end (the disk filled) keeps the end in
 // the space reserved when it started; the next command records the real cause
 // instead of "process ended without finishing the run".

@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/assetflow/assetflow/engine"
@@ -36,12 +34,12 @@ type SeqEvent struct {
 }
 
 // AssetVersions returns an asset's materializations, newest first, at most limit.
-func (s *SQLite) AssetVersions(ctx context.Context, asset string, limit int) ([]AssetVersion, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT m.run_id, m.time_ns, m.mat,
+func (s *sqlStore) AssetVersions(ctx context.Context, asset string, limit int) ([]AssetVersion, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT m.run_id, m.time_ns, m.mat,
 		COALESCE((SELECT dur_ns FROM events d WHERE d.run_id = m.run_id AND d.node = m.node AND d.type = 'STEP_SUCCESS' LIMIT 1), 0)
-		FROM events m WHERE m.type = 'ASSET_MATERIALIZATION' AND m.node = ? ORDER BY m.time_ns DESC LIMIT ?`, asset, limit)
+		FROM events m WHERE m.type = 'ASSET_MATERIALIZATION' AND m.node = ? ORDER BY m.time_ns DESC LIMIT ?`), asset, limit)
 	if err != nil {
-		return nil, fmt.Errorf("run store %s: %w", s.path, err)
+		return nil, s.fail(err)
 	}
 	defer rows.Close()
 	out := []AssetVersion{}
@@ -64,13 +62,12 @@ func (s *SQLite) AssetVersions(ctx context.Context, asset string, limit int) ([]
 
 // LastStepOutcomes returns, for every node that ever finished a step, how its
 // latest step ended.
-func (s *SQLite) LastStepOutcomes(ctx context.Context) (map[string]StepOutcome, error) {
-	// SQLite returns the other columns of the row holding max() (a documented
-	// feature of bare columns in aggregate queries).
-	rows, err := s.db.QueryContext(ctx, `SELECT node, run_id, type, max(time_ns), error FROM events
-		WHERE type IN ('STEP_SUCCESS', 'STEP_FAILURE', 'STEP_SKIPPED', 'STEP_CANCELED') GROUP BY node`)
+func (s *sqlStore) LastStepOutcomes(ctx context.Context) (map[string]StepOutcome, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT node, run_id, type, time_ns, error FROM (
+			SELECT node, run_id, type, time_ns, error, row_number() OVER (PARTITION BY node ORDER BY time_ns DESC) AS newest FROM events
+			WHERE type IN ('STEP_SUCCESS', 'STEP_FAILURE', 'STEP_SKIPPED', 'STEP_CANCELED')) last WHERE newest = 1`))
 	if err != nil {
-		return nil, fmt.Errorf("run store %s: %w", s.path, err)
+		return nil, s.fail(err)
 	}
 	defer rows.Close()
 	out := map[string]StepOutcome{}
@@ -89,11 +86,11 @@ func (s *SQLite) LastStepOutcomes(ctx context.Context) (map[string]StepOutcome, 
 
 // EventsAfter returns a run's events recorded after position seq (0: from the
 // start), at most limit, in order.
-func (s *SQLite) EventsAfter(ctx context.Context, id string, seq int64, limit int) ([]SeqEvent, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, type, node, time_ns, attempt, dur_ns, error, stack, message, mat
-		FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?`, id, seq, limit)
+func (s *sqlStore) EventsAfter(ctx context.Context, id string, seq int64, limit int) ([]SeqEvent, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT seq, type, node, time_ns, attempt, dur_ns, error, stack, message, mat
+		FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?`), id, seq, limit)
 	if err != nil {
-		return nil, fmt.Errorf("run store %s: %w", s.path, err)
+		return nil, s.fail(err)
 	}
 	defer rows.Close()
 	out := []SeqEvent{}
@@ -106,26 +103,8 @@ func (s *SQLite) EventsAfter(ctx context.Context, id string, seq int64, limit in
 			return nil, err
 		}
 		e.Type, e.Time, e.Duration = engine.EventType(typ), time.Unix(0, t).UTC(), time.Duration(dur)
-		if mat.Valid {
-			e.Materialization = &engine.Materialization{}
-			_ = json.Unmarshal([]byte(mat.String), e.Materialization)
-		}
+		decodePayload(&e.Event, mat)
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-// RunHeader returns one run's record without its steps, cheaply, for readers
-// that poll a run in progress.
-func (s *SQLite) RunHeader(ctx context.Context, id string) (Run, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT run_id, kind, name, selection, env, nodes, status, error, started_ns, ended_ns, pid, host, warehouse, database
-		FROM runs WHERE run_id = ?`, id)
-	r, err := scanRun(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, engine.Usagef("no run %q in %s (see run runs)", id, s.path)
-	}
-	if err != nil {
-		return r, fmt.Errorf("run store %s: %w", s.path, err)
-	}
-	return r, nil
 }

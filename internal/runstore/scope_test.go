@@ -30,12 +30,10 @@ func record(t *testing.T, s runstore.Store, id, env, wh, db string, at time.Time
 
 // TestMaterializationsByScope: a branch run's table is not credited to local,
 // nor DuckDB's to Snowflake's (issue 16, item 18).
-func TestMaterializationsByScope(t *testing.T) {
-	s, err := runstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "runs.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+func TestMaterializationsByScope(t *testing.T) { eachBackend(t, testMaterializationsByScope) }
+
+func testMaterializationsByScope(t *testing.T, b backend) {
+	s := b.open(t)
 	t0 := time.Now().Add(-time.Hour)
 	record(t, s, "local-1", "local", "duckdb /wh", "PRODUCTION", t0)
 	record(t, s, "branch-5", "branch", "duckdb /wh", "PRODUCTION_CLONE_5", t0.Add(time.Minute))

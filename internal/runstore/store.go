@@ -53,7 +53,7 @@ type Run struct {
 	Selection string        `json:"selection,omitempty"`
 	Env       string        `json:"environment"`
 	Nodes     []string      `json:"nodes"`
-	Status    string        `json:"status"` // STARTED, SUCCESS, FAILURE, CANCELED
+	Status    string        `json:"status"` // QUEUED, STARTED, SUCCESS, FAILURE, CANCELED
 	Error     string        `json:"error,omitempty"`
 	Start     time.Time     `json:"start"`
 	Duration  time.Duration `json:"duration_ns"`
@@ -77,6 +77,7 @@ type Step struct {
 	Attempts int           `json:"attempts"`
 	Duration time.Duration `json:"duration_ns"`
 	Error    string        `json:"error,omitempty"`
+	Worker   string        `json:"worker,omitempty"` // host:pid of the worker that ran it; "" in-process
 }
 
 // Materialization is one stored asset value.

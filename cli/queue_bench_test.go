@@ -1,0 +1,111 @@
+package cli_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// benchRig is a queue rig for a benchmark (newQueueRig wants a *testing.T).
+func benchRig(b *testing.B) *queueRig {
+	b.Helper()
+	return newQueueRig(b, 0)
+}
+
+// allEnded polls until n runs of the instance have ended.
+func (r *queueRig) allEnded(tb testing.TB, n int, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for {
+		runs, err := r.store.Runs(context.Background(), n+10)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ended := 0
+		for _, run := range runs {
+			if run.Status != "QUEUED" && run.Status != "STARTED" {
+				ended++
+			}
+		}
+		if ended >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%d of %d runs ended after %s", ended, n, limit)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// Queued no-op runs (one step each) per second, with 1, 2 and 4 worker
+// processes of concurrency 2: all runs are queued first, then the workers
+// start; the rate is runs over the span from the first run's start on a
+// worker to the last run's end, so it leaves out enqueueing (BenchmarkEnqueue)
+// and worker start-up.
+func BenchmarkQueuedNoopRuns(b *testing.B) {
+	for _, workers := range []int{1, 2, 4} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			r := benchRig(b)
+			ids := make([]string, 0, b.N)
+			for range b.N {
+				ids = append(ids, r.enqueue("assets", "--queue", "--select", "s001"))
+			}
+			for range workers {
+				r.startWorker("--concurrency", "2")
+			}
+			r.allEnded(b, b.N, 10*time.Minute)
+			var first, last time.Time
+			for _, id := range ids {
+				d, err := r.store.Run(context.Background(), id)
+				if err != nil {
+					b.Fatal(err)
+				}
+				events, err := r.store.RunEvents(context.Background(), id)
+				if err != nil || len(events) == 0 {
+					b.Fatalf("run %s: %d events (%v)", id, len(events), err)
+				}
+				if first.IsZero() || events[0].Time.Before(first) {
+					first = events[0].Time
+				}
+				if end := d.Start.Add(d.Duration); end.After(last) {
+					last = end
+				}
+			}
+			b.ReportMetric(float64(b.N)/last.Sub(first).Seconds(), "runs/s")
+		})
+	}
+}
+
+// One one-step run's latency from "queue it" to "recorded as ended", against
+// the same run executed in process by run assets.
+func BenchmarkDispatchLatency(b *testing.B) {
+	b.Run("in-process", func(b *testing.B) {
+		r := benchRig(b)
+		r.vars["ASSETFLOW_INSTANCE"] = b.TempDir() // SQLite, as run assets without a queue
+		for range b.N {
+			if code, _, errOut := r.cli("assets", "--select", "s000"); code != 0 {
+				b.Fatal(errOut)
+			}
+		}
+	})
+	b.Run("queue", func(b *testing.B) {
+		r := benchRig(b)
+		r.startWorker()
+		r.enqueue("assets", "--queue", "--select", "s000")
+		r.allEnded(b, 1, time.Minute)
+		b.ResetTimer()
+		for i := range b.N {
+			r.enqueue("assets", "--queue", "--select", "s000")
+			r.allEnded(b, i+2, time.Minute)
+		}
+	})
+}
+
+// The cost of run assets --queue alone (connect, check both layouts, record,
+// insert), with no worker: it bounds the rates above, which enqueue serially.
+func BenchmarkEnqueue(b *testing.B) {
+	r := benchRig(b)
+	for range b.N {
+		r.enqueue("assets", "--queue", "--select", "s000")
+	}
+}

@@ -1,0 +1,165 @@
+package queue
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/internal/runstore"
+)
+
+// Executor plans and executes a queued run exactly as the command line does,
+// sending its events to events. nodes is nil for the whole run, or the steps
+// left when a worker continues a run another worker began. An error means the
+// run could not be planned (the definitions changed, a bad config).
+type Executor func(ctx context.Context, args RunArgs, nodes []string, events engine.EventSink) (*engine.RunResult, error)
+
+type runWorker struct {
+	river.WorkerDefaults[RunArgs]
+	exec     Executor
+	store    runstore.QueueStore
+	cfg      WorkerConfig
+	stopping atomic.Bool
+	stop     chan struct{} // closed when the worker stops
+}
+
+// Worker names this process in run history: host:pid.
+func Worker() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s:%d", host, os.Getpid())
+}
+
+func newOwner() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return Worker() + ":" + hex.EncodeToString(b)
+}
+
+// Work executes one queued run: claim it, keep its heartbeat, run the steps
+// that have not succeeded, record the end. A run another live worker executes
+// is snoozed; a run that has ended is done.
+func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
+	a := job.Args
+	owner := newOwner()
+	stale := 3 * w.cfg.Heartbeat
+	now := time.Now()
+	state, err := w.store.Claim(ctx, a.RunID, owner, now, now.Add(-stale))
+	if err != nil {
+		return err
+	}
+	switch state {
+	case runstore.Finished:
+		return nil
+	case runstore.Busy:
+		return river.JobSnooze(stale)
+	}
+	d, err := w.store.Run(ctx, a.RunID)
+	if err != nil {
+		return w.release(ctx, a.RunID, owner, err)
+	}
+	var nodes []string
+	if remaining := d.Remaining(); len(remaining) < len(d.Steps) {
+		nodes = remaining // a run begun by a worker that died
+	}
+	// River's job timeout (RescueAfter) only makes the job eligible for
+	// rescue: the run goes on past it, for as long as it takes. Cancellation
+	// (run cancel, a stopping worker) still ends it.
+	runCtx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		select {
+		case <-ctx.Done():
+			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				cancel(context.Cause(ctx))
+				return
+			}
+			select { // past River's timeout: only a stop or the run's end
+			case <-w.stop:
+				cancel(errors.New("worker stopped"))
+			case <-runCtx.Done():
+			}
+		case <-w.stop:
+			cancel(errors.New("worker stopped"))
+		case <-runCtx.Done():
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		w.heartbeat(runCtx, cancel, a.RunID, owner)
+	}()
+	var res *engine.RunResult
+	if nodes != nil && len(nodes) == 0 {
+		res = &engine.RunResult{RunID: a.RunID, Status: engine.RunSuccess}
+	} else {
+		sink := w.store.WorkerEvents(a.RunID, Worker())
+		res, err = w.exec(runCtx, a, nodes, sink)
+		err = errors.Join(err, sink.Close())
+	}
+	cancel(nil)
+	wg.Wait()
+	end := context.WithoutCancel(ctx)
+	if w.stopping.Load() {
+		// This worker is shutting down: hand the run back for another.
+		return w.release(end, a.RunID, owner, errors.New("worker stopped"))
+	}
+	status, msg := "FAILURE", ""
+	switch {
+	case res == nil:
+		msg = err.Error()
+	default:
+		status = string(res.Status)
+		if rerr := res.Err(); rerr != nil {
+			msg = rerr.Error()
+		}
+	}
+	if _, ferr := w.store.FinishOwned(end, owner, a.RunID, status, msg, time.Now()); ferr != nil {
+		return ferr // River retries; the next attempt finds what succeeded
+	}
+	return nil
+}
+
+// Timeout is how long an attempt may run before River's rescuer may hand the
+// job to another worker (which takes the run over only if its heartbeat is
+// stale). It does not stop the run.
+func (w *runWorker) Timeout(*river.Job[RunArgs]) time.Duration { return w.cfg.RescueAfter }
+
+// release puts a run this worker claimed back to QUEUED and returns err, so
+// River retries the job.
+func (w *runWorker) release(ctx context.Context, runID, owner string, err error) error {
+	return errors.Join(err, w.store.Release(ctx, runID, owner))
+}
+
+// heartbeat writes the run's heartbeat until ctx ends; if the run was taken
+// over by another worker, it cancels this one's execution.
+func (w *runWorker) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, runID, owner string) {
+	t := time.NewTicker(w.cfg.Heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			mine, cancelled, err := w.store.Heartbeat(ctx, runID, owner, time.Now())
+			switch {
+			case err != nil: // the instance is unreachable: try again
+			case !mine:
+				cancel(fmt.Errorf("run %s was taken over by another worker", runID))
+				return
+			case cancelled:
+				cancel(fmt.Errorf("run %s was cancelled (run cancel)", runID))
+				return
+			}
+		}
+	}
+}

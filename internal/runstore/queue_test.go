@@ -1,0 +1,211 @@
+package runstore_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/internal/runstore"
+)
+
+// A queued run is claimed by one worker; a second waits while the first's
+// heartbeat is fresh, takes over once it is stale, and the first, having lost
+// it, can neither heartbeat nor finish it. The second continues the event log.
+func TestClaimHeartbeatTakeover(t *testing.T) { eachBackend(t, testClaimHeartbeatTakeover) }
+
+func testClaimHeartbeatTakeover(t *testing.T, b backend) {
+	s := b.open(t).(runstore.QueueStore)
+	ctx := context.Background()
+	t0 := time.Unix(1_700_000_000, 0)
+	if err := s.QueueRun(ctx, runstore.Run{ID: "q1", Kind: "assets", Name: "assets", Selection: "*", Env: "local",
+		Nodes: []string{"a", "b"}, Start: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetJob(ctx, "q1", 42); err != nil {
+		t.Fatal(err)
+	}
+	if job, status, err := s.Job(ctx, "q1"); err != nil || job != 42 || status != "QUEUED" {
+		t.Fatalf("job %d %s %v", job, status, err)
+	}
+	// MarkAbandoned leaves queued runs to the queue.
+	if n, err := s.MarkAbandoned(ctx); err != nil || n != 0 {
+		t.Fatalf("MarkAbandoned: %d %v", n, err)
+	}
+	claim := func(owner string, now time.Time) string {
+		t.Helper()
+		got, err := s.Claim(ctx, "q1", owner, now, now.Add(-3*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := claim("w1", t0); got != runstore.Claimed {
+		t.Fatalf("w1: %s", got)
+	}
+	sink := s.WorkerEvents("q1", "host1:11")
+	sink.Emit(engine.Event{RunID: "q1", Type: engine.EventStepStart, Node: "a", Time: t0})
+	sink.Emit(engine.Event{RunID: "q1", Type: engine.EventStepSuccess, Node: "a", Attempt: 1, Time: t0})
+	if err := sink.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ok, cancel, err := s.Heartbeat(ctx, "q1", "w1", t0.Add(2*time.Second)); err != nil || !ok || cancel {
+		t.Fatalf("heartbeat: %v %v %v", ok, cancel, err)
+	}
+	if got := claim("w2", t0.Add(4*time.Second)); got != runstore.Busy {
+		t.Fatalf("w2 with w1 alive: %s", got)
+	}
+	if got := claim("w2", t0.Add(10*time.Second)); got != runstore.Claimed {
+		t.Fatalf("w2 with w1 stale: %s", got)
+	}
+	if ok, _, _ := s.Heartbeat(ctx, "q1", "w1", t0.Add(11*time.Second)); ok {
+		t.Error("w1 still heartbeats a run w2 took over")
+	}
+	if ok, _ := s.FinishOwned(ctx, "w1", "q1", "FAILURE", "late", t0.Add(11*time.Second)); ok {
+		t.Error("w1 finished a run w2 took over")
+	}
+	d, err := s.Run(ctx, "q1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := d.Remaining(); len(r) != 1 || r[0] != "b" || d.Steps[0].Worker != "host1:11" {
+		t.Fatalf("remaining %v, steps %+v", r, d.Steps)
+	}
+	sink = s.WorkerEvents("q1", "host2:22")
+	sink.Emit(engine.Event{RunID: "q1", Type: engine.EventStepStart, Node: "b", Time: t0})
+	sink.Emit(engine.Event{RunID: "q1", Type: engine.EventStepSuccess, Node: "b", Attempt: 1, Time: t0})
+	if err := sink.Close(); err != nil {
+		t.Fatalf("continuing the event log: %v", err)
+	}
+	if ok, err := s.FinishOwned(ctx, "w2", "q1", "SUCCESS", "", t0.Add(12*time.Second)); err != nil || !ok {
+		t.Fatalf("w2 finish: %v %v", ok, err)
+	}
+	if got := claim("w3", t0.Add(100*time.Second)); got != runstore.Finished {
+		t.Fatalf("w3 after the end: %s", got)
+	}
+	d, _ = s.Run(ctx, "q1")
+	if d.Status != "SUCCESS" || d.Steps[1].Worker != "host2:22" || len(d.Remaining()) != 0 {
+		t.Fatalf("run %+v", d)
+	}
+	events, _ := s.(testStore).RunEvents(ctx, "q1")
+	if len(events) != 4 {
+		t.Errorf("%d events, want 4", len(events))
+	}
+}
+
+// A queued run is cancelled only while it waits; Release puts a claimed run back.
+func TestCancelQueuedAndRelease(t *testing.T) { eachBackend(t, testCancelQueuedAndRelease) }
+
+func testCancelQueuedAndRelease(t *testing.T, b backend) {
+	s := b.open(t).(runstore.QueueStore)
+	ctx := context.Background()
+	now := time.Now()
+	for _, id := range []string{"c1", "c2"} {
+		if err := s.QueueRun(ctx, runstore.Run{ID: id, Kind: "job", Name: "j", Env: "local", Nodes: []string{"x"}, Start: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ok, err := s.CancelQueued(ctx, "c1", now); err != nil || !ok {
+		t.Fatalf("cancel c1: %v %v", ok, err)
+	}
+	if got, _ := s.Claim(ctx, "c1", "w", now, now); got != runstore.Finished {
+		t.Errorf("claimed a cancelled run: %s", got)
+	}
+	if got, _ := s.Claim(ctx, "c2", "w", now, now); got != runstore.Claimed {
+		t.Fatalf("c2: %s", got)
+	}
+	if ok, _ := s.CancelQueued(ctx, "c2", now); ok {
+		t.Error("CancelQueued cancelled a started run")
+	}
+	if err := s.RequestCancel(ctx, "c2", now); err != nil {
+		t.Fatal(err)
+	}
+	if mine, cancel, err := s.Heartbeat(ctx, "c2", "w", now); !mine || !cancel || err != nil {
+		t.Errorf("heartbeat after run cancel: mine %v cancel %v %v", mine, cancel, err)
+	}
+	if err := s.Release(ctx, "c2", "w"); err != nil {
+		t.Fatal(err)
+	}
+	if _, status, _ := s.Job(ctx, "c2"); status != "QUEUED" {
+		t.Errorf("released run is %s", status)
+	}
+}
+
+// A store of the first layout, with a run in it, is migrated in place.
+func TestSQLiteMigratesFromLayout1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "runs.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{runstore.SQLiteLayout1, "PRAGMA user_version = 1",
+		`INSERT INTO runs VALUES ('old', 'assets', 'assets', '*', 'local', '["a"]', 'SUCCESS', '', 1, 2, 1, '', 'h')`,
+		`INSERT INTO events VALUES ('old', 1, 'STEP_START', 'a', 1, 0, 0, '', '', '', NULL)`} {
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s, err := runstore.OpenSQLite(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	d, err := s.Run(context.Background(), "old")
+	if err != nil || d.Status != "SUCCESS" || d.Steps[0].Status != "STARTED" || d.Steps[0].Worker != "" {
+		t.Fatalf("%+v %v", d, err)
+	}
+}
+
+// Heartbeats tell dead runs across hosts: another host's run whose heartbeat
+// stopped is FAILED, a live one is left; a queued run cancelled while its
+// worker was dead is CANCELED; one not cancelled is left to the queue.
+func TestStaleHeartbeats(t *testing.T) { eachBackend(t, testStaleHeartbeats) }
+
+func testStaleHeartbeats(t *testing.T, b backend) {
+	s := b.open(t)
+	qs := s.(runstore.QueueStore)
+	ctx := context.Background()
+	now := time.Now()
+	old := now.Add(-time.Minute)
+	for _, id := range []string{"dead", "live"} {
+		if err := s.StartRun(ctx, runstore.Run{ID: id, Kind: "assets", Name: "assets", Env: "local", Start: old}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hosts := s.(interface {
+		SetHost(ctx context.Context, runID, host string, heartbeat time.Time) error
+	})
+	if err := hosts.SetHost(ctx, "dead", "elsewhere", old); err != nil {
+		t.Fatal(err)
+	}
+	if err := hosts.SetHost(ctx, "live", "elsewhere", now); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"q-cancelled", "q-orphan"} {
+		if err := qs.QueueRun(ctx, runstore.Run{ID: id, Kind: "job", Name: "j", Env: "local", Nodes: []string{"x"}, Start: old}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := qs.Claim(ctx, id, "w", old, old); got != runstore.Claimed || err != nil {
+			t.Fatalf("claim %s: %s %v", id, got, err)
+		}
+	}
+	if err := qs.RequestCancel(ctx, "q-cancelled", now); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.MarkAbandoned(ctx)
+	if err != nil || n != 2 {
+		t.Errorf("MarkAbandoned: %d (%v), want 2", n, err)
+	}
+	want := map[string]string{"dead": "FAILURE", "live": "STARTED", "q-cancelled": "CANCELED", "q-orphan": "STARTED"}
+	for id, status := range want {
+		d, err := s.Run(ctx, id)
+		if err != nil || d.Status != status {
+			t.Errorf("%s: %v %v, want %s", id, d, err, status)
+		}
+	}
+}
