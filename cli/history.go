@@ -185,9 +185,13 @@ func (c *cli) showCmd() *cobra.Command {
 	return cmd
 }
 
-// runWorker names where a run executes or executed: host:pid, or "-" while
-// it waits in the queue.
+// runWorker names where a run executes or executed: host:pid, "steps on
+// workers" for a run spread over workers (run show names each step's), or "-"
+// while it waits in the queue.
 func runWorker(r runstore.Run) string {
+	if r.Distributed {
+		return "steps on workers"
+	}
 	if r.Host == "" {
 		return "-"
 	}

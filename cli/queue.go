@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,39 +50,81 @@ func queueName(env string) string { return "env_" + env }
 
 // enqueue records a run as QUEUED, puts it on the queue and prints its id.
 func (c *cli) enqueue(ctx context.Context, l *loaded, plan *engine.Plan, flags runFlags, kind, selection string) error {
+	rc, err := flags.runConfig(ctx, l.catalog)
+	if err != nil {
+		return err
+	}
+	qr := queuedRun{plan: plan, rc: rc, maxConcurrency: flags.maxConcurrency, failFast: flags.failFast,
+		kind: kind, selection: selection, steps: flags.distribute == distributeSteps}
+	if qr.steps {
+		if err := plan.StepsCanRunApart(); err != nil {
+			return err
+		}
+		if l.spec.Backend == "" {
+			return engine.Usagef("--distribute steps: this project binds no warehouse (resources.Warehouse), so its steps could not pass data between workers; queue the run whole")
+		}
+	}
 	store, q, err := c.openQueue(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	defer q.Close()
-	rc, err := flags.runConfig(ctx, l.catalog)
-	if err != nil {
-		return err
-	}
 	runID := engine.NewRunID()
-	if err := queueRun(ctx, store, q, l.scope(), plan, rc, flags.maxConcurrency, flags.failFast, kind, selection, runID); err != nil {
+	if err := queueRun(ctx, store, q, l, qr, runID); err != nil {
 		return err
 	}
 	c.printf("%s\n", runID)
 	return nil
 }
 
+// Values of --distribute.
+const (
+	distributeRun   = "run"
+	distributeSteps = "steps"
+)
+
+// queuedRun is a planned run to queue, with how the command line asked for it.
+type queuedRun struct {
+	plan            *engine.Plan
+	rc              engine.RunConfig
+	maxConcurrency  int
+	failFast        bool
+	kind, selection string
+	steps           bool // one queue job per step, over any workers
+}
+
 // queueRun records a planned run as QUEUED under runID, where it will
-// materialize (scope), and puts it on the environment's queue.
-func queueRun(ctx context.Context, store runstore.QueueStore, q *queue.Queue, scope runstore.Scope, plan *engine.Plan, rc engine.RunConfig,
-	maxConcurrency int, failFast bool, kind, selection, runID string) error {
-	env := scope.Env
-	args := queue.RunArgs{RunID: runID, RunKind: kind, Selection: selection, Env: env, Config: rc, Nodes: plan.Nodes(),
-		MaxConcurrency: maxConcurrency, FailFast: failFast, Queue: queueName(env)}
-	if kind == "job" {
-		args.Job = plan.Name
-	}
-	if err := store.QueueRun(ctx, runstore.Run{ID: runID, Kind: kind, Name: plan.Name, Selection: selection,
-		Env: env, Warehouse: scope.Warehouse, Database: scope.Database, Nodes: plan.Nodes(), Start: time.Now()}); err != nil {
+// materialize, and puts it on the environment's queue: the whole run as one
+// job, or its first steps, each a job of its own.
+func queueRun(ctx context.Context, store runstore.QueueStore, q *queue.Queue, l *loaded, r queuedRun, runID string) error {
+	scope := l.scope()
+	ident, err := warehouseIdentity(l.spec)
+	if err != nil {
 		return err
 	}
-	jobID, err := q.Enqueue(ctx, args)
+	args := queue.RunArgs{RunID: runID, RunKind: r.kind, Selection: r.selection, Env: scope.Env, Config: r.rc, Nodes: r.plan.Nodes(),
+		MaxConcurrency: r.maxConcurrency, FailFast: r.failFast, Queue: queueName(scope.Env), Warehouse: ident}
+	if r.kind == "job" {
+		args.Job = r.plan.Name
+	}
+	if err := store.QueueRun(ctx, runstore.Run{ID: runID, Kind: r.kind, Name: r.plan.Name, Selection: r.selection,
+		Env: scope.Env, Warehouse: scope.Warehouse, Database: scope.Database, Nodes: r.plan.Nodes(), Start: time.Now()}); err != nil {
+		return err
+	}
+	var jobID int64
+	if r.steps {
+		err = store.AddSteps(ctx, runID, r.plan.Nodes(), r.plan.Upstreams())
+		var first []string
+		if err == nil {
+			first, err = store.Advance(ctx, runID, queue.Worker(), time.Now())
+		}
+		if err == nil {
+			jobID, err = q.EnqueueSteps(ctx, args, first)
+		}
+	} else {
+		jobID, err = q.Enqueue(ctx, args)
+	}
 	if err == nil {
 		err = store.SetJob(ctx, runID, jobID)
 	}
@@ -93,32 +136,76 @@ func queueRun(ctx context.Context, store runstore.QueueStore, q *queue.Queue, sc
 	return nil
 }
 
-// executor plans and runs a queued run as the command line would, in the
-// environment l was loaded for.
-func (c *cli) executor(l *loaded) queue.Executor {
+// workerPlanner plans queued runs in the environment l was loaded for, on the
+// warehouse this worker reaches (here).
+type workerPlanner struct {
+	l    *loaded
+	here string
+}
+
+// plan plans a queued run as the command line did, or the given nodes of it.
+func (w workerPlanner) plan(a queue.RunArgs, nodes []string) (*engine.Plan, error) {
+	if a.Env != w.l.env.Name {
+		return nil, engine.Usagef("run %s was queued for environment %q; this worker serves %q", a.RunID, a.Env, w.l.env.Name)
+	}
+	if err := sameWarehouse(a.RunID, a.Warehouse, w.here); err != nil {
+		return nil, err
+	}
+	if nodes == nil {
+		nodes = a.Nodes
+	}
+	rc := engine.RunConfig(a.Config)
+	switch a.RunKind {
+	case "assets":
+		return w.l.catalog.PlanAssets(assetSelection(nodes), rc)
+	case "job":
+		return w.l.catalog.PlanJobNodes(a.Job, nodes, rc)
+	}
+	return nil, errors.New("unknown run kind " + a.RunKind)
+}
+
+// assetSelection selects the assets of a run's nodes; a check node selects
+// its asset, whose plan brings the check back.
+func assetSelection(nodes []string) string {
+	var out []string
+	for _, n := range nodes {
+		if asset, _, isCheck := engine.SplitCheckNode(n); isCheck {
+			n = asset
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// executor runs a queued run, or what is left of it, as the command line would.
+func (w workerPlanner) executor() queue.Executor {
 	return func(ctx context.Context, a queue.RunArgs, nodes []string, events engine.EventSink) (*engine.RunResult, error) {
-		if a.Env != l.env.Name {
-			return nil, engine.Usagef("run %s was queued for environment %q; this worker serves %q", a.RunID, a.Env, l.env.Name)
-		}
-		if nodes == nil {
-			nodes = a.Nodes
-		}
-		rc := engine.RunConfig(a.Config)
-		var plan *engine.Plan
-		var err error
-		switch a.RunKind {
-		case "assets":
-			plan, err = l.catalog.PlanAssets(strings.Join(nodes, ","), rc)
-		case "job":
-			plan, err = l.catalog.PlanJobNodes(a.Job, nodes, rc)
-		default:
-			err = errors.New("unknown run kind " + a.RunKind)
-		}
+		plan, err := w.plan(a, nodes)
 		if err != nil {
 			return nil, err
 		}
-		res := runPlan(ctx, l, plan, a.MaxConcurrency, a.FailFast, a.RunID, events)
-		l.log.Info().Str("run_id", a.RunID).Str("status", string(res.Status)).Msg("queued run ended")
+		res := runPlan(ctx, w.l, plan, a.MaxConcurrency, a.FailFast, a.RunID, events)
+		w.l.log.Info().Str("run_id", a.RunID).Str("status", string(res.Status)).Msg("queued run ended")
+		return res, nil
+	}
+}
+
+// stepExecutor runs one step of a run spread over workers: the run is planned
+// whole, as queued, and the step taken out of it.
+func (w workerPlanner) stepExecutor() queue.StepExecutor {
+	return func(ctx context.Context, a queue.RunArgs, node string, events engine.EventSink) (*engine.RunResult, error) {
+		plan, err := w.plan(a, nil)
+		if err != nil {
+			return nil, err
+		}
+		step, err := plan.Step(node)
+		if err != nil {
+			return nil, err
+		}
+		res := runPlan(ctx, w.l, step, 1, false, a.RunID, events)
+		w.l.log.Info().Str("run_id", a.RunID).Str("step", node).Str("status", string(res.Status)).Msg("queued step ended")
 		return res, nil
 	}
 }

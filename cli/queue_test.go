@@ -39,6 +39,9 @@ const queueSteps = 200
 // a record of every execution, kept outside the run store.
 func queueApp() cli.App {
 	return cli.App{Name: "qflow", Definitions: func(env cli.Env) (engine.Definitions, error) {
+		if v, _ := env.Lookup("ASSETFLOW_TEST_APP"); v == "steps" {
+			return stepsDefinitions(env)
+		}
 		sleep, _ := env.Lookup("ASSETFLOW_TEST_SLEEP")
 		pause, _ := time.ParseDuration(sleep)
 		ledger, _ := env.Lookup("ASSETFLOW_TEST_LEDGER")

@@ -20,6 +20,7 @@ type runFlags struct {
 	maxConcurrency int
 	failFast       bool
 	queue          bool
+	distribute     string
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -29,6 +30,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.IntVar(&f.maxConcurrency, "max-concurrency", 8, "nodes running at once (0: no limit)")
 	fl.BoolVar(&f.failFast, "fail-fast", false, "cancel the rest of the run at the first failure (default: run independent branches to the end)")
 	fl.BoolVar(&f.queue, "queue", false, "queue the run for a worker (run worker) and print its id; workers on many machines need a PostgreSQL instance (ASSETFLOW_INSTANCE)")
+	fl.StringVar(&f.distribute, "distribute", distributeRun, "with --queue: run (one worker runs the whole run) or steps (each step is a queue job of its own, once its upstreams succeed, on any worker that reaches the same warehouse)")
 	fl.StringVar(&f.fromFailure, "from-failure", "", "re-run only the failed, skipped and cancelled steps of RUN_ID (see run runs); what succeeded is loaded through the I/O manager")
 }
 
@@ -57,6 +59,12 @@ func (f *runFlags) runConfig(ctx context.Context, cat *engine.Catalog) (engine.R
 func (c *cli) prepare(ctx context.Context, f *runFlags) (*loaded, engine.RunConfig, error) {
 	if f.maxConcurrency < 0 {
 		return nil, nil, engine.Usagef("--max-concurrency %d: expected 0 (no limit) or more", f.maxConcurrency)
+	}
+	switch {
+	case f.distribute != distributeRun && f.distribute != distributeSteps:
+		return nil, nil, engine.Usagef("--distribute %q: expected run or steps", f.distribute)
+	case f.distribute == distributeSteps && !f.queue:
+		return nil, nil, engine.Usagef("--distribute steps spreads a queued run over workers: add --queue")
 	}
 	l, err := c.load()
 	if err != nil {

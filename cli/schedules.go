@@ -59,7 +59,7 @@ func (c *cli) scheduler(l *loaded, store runstore.QueueStore, q *queue.Queue, si
 			if err != nil {
 				return err
 			}
-			if err := queueRun(ctx, store, q, l.scope(), plan, s.Config, 8, false, kind, s.Selection, runID); err != nil {
+			if err := queueRun(ctx, store, q, l, queuedRun{plan: plan, rc: s.Config, maxConcurrency: 8, kind: kind, selection: s.Selection}, runID); err != nil {
 				return err
 			}
 			l.log.Info().Str("schedule", s.Name).Str("run_id", runID).Msg("schedule queued a run")

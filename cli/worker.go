@@ -45,6 +45,11 @@ once River's rescuer hands its runs on (after --rescue-after), another worker co
 			if err != nil {
 				return err
 			}
+			here, err := warehouseIdentity(l.spec)
+			if err != nil {
+				return err
+			}
+			wp := workerPlanner{l: l, here: here}
 			store, q, err := c.openQueue(cmd.Context())
 			if err != nil {
 				return err
@@ -67,7 +72,7 @@ once River's rescuer hands its runs on (after --rescue-after), another worker co
 					}
 				})
 			}()
-			err = q.Work(ctx, cfg, c.executor(l), store)
+			err = q.Work(ctx, cfg, wp.executor(), wp.stepExecutor(), store)
 			stop()
 			<-done
 			l.log.Info().Str("worker", queue.Worker()).Msg("worker stopped")

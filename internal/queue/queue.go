@@ -3,9 +3,11 @@
 // instance's PostgreSQL database. River gives durable jobs, a rescuer for jobs
 // whose worker died, and cancellation that reaches a running job on any host.
 //
-// A job is a whole run. Its worker claims the run in the run store and keeps a
+// A job is a whole run (RunArgs), or one step of a run spread over workers
+// (StepArgs). A run's worker claims the run in the run store and keeps a
 // heartbeat on it; a job River rescues after its worker died is continued by
-// another worker from the steps that did not succeed (see Worker).
+// another worker from the steps that did not succeed (see Worker). A step's
+// worker does the same for its step, and queues the steps it unblocks.
 package queue
 
 import (
@@ -38,6 +40,9 @@ type RunArgs struct {
 	Config         map[string]map[string]any `json:"config,omitempty"`
 	MaxConcurrency int                       `json:"max_concurrency"`
 	FailFast       bool                      `json:"fail_fast,omitempty"`
+	// Warehouse names the warehouse the run writes; a worker that reaches
+	// another refuses the run (see the command line's warehouseIdentity).
+	Warehouse string `json:"warehouse,omitempty"`
 }
 
 // Kind names the job kind in River.
@@ -60,6 +65,7 @@ type Queue struct {
 // riverClient is what Queue uses of a river.Client, whatever its driver.
 type riverClient interface {
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	InsertMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 	JobCancel(ctx context.Context, jobID int64) (*rivertype.JobRow, error)
 	Start(ctx context.Context) error
 	StopAndCancel(ctx context.Context) error
@@ -167,10 +173,14 @@ type WorkerConfig struct {
 
 // Work runs a worker until ctx ends, then stops taking jobs and waits for the
 // running ones (they see ctx cancelled) before it returns.
-func (q *Queue) Work(ctx context.Context, cfg WorkerConfig, exec Executor, store runstore.QueueStore) error {
+func (q *Queue) Work(ctx context.Context, cfg WorkerConfig, exec Executor, execStep StepExecutor, store runstore.QueueStore) error {
 	workers := river.NewWorkers()
 	w := &runWorker{exec: exec, store: store, cfg: cfg, stop: make(chan struct{})}
 	if err := river.AddWorkerSafely[RunArgs](workers, w); err != nil {
+		return err
+	}
+	sw := &stepWorker{exec: execStep, store: store, queue: q, cfg: cfg, stop: make(chan struct{})}
+	if err := river.AddWorkerSafely[StepArgs](workers, sw); err != nil {
 		return err
 	}
 	c, err := q.newClient(&river.Config{
@@ -190,7 +200,9 @@ func (q *Queue) Work(ctx context.Context, cfg WorkerConfig, exec Executor, store
 	}
 	<-ctx.Done()
 	w.stopping.Store(true)
+	sw.stopping.Store(true)
 	close(w.stop)
+	close(sw.stop)
 	stopCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	return c.StopAndCancel(stopCtx)

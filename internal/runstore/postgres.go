@@ -65,6 +65,17 @@ CREATE TABLE schedule_ticks (
 	error    TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (schedule, tick_ns)
 );
+`, `
+CREATE TABLE steps (
+	run_id       TEXT NOT NULL,
+	node         TEXT NOT NULL,
+	position     INTEGER NOT NULL,
+	upstream     TEXT NOT NULL,
+	state        TEXT NOT NULL,
+	owner        TEXT NOT NULL DEFAULT '',
+	heartbeat_ns BIGINT,
+	PRIMARY KEY (run_id, node)
+);
 `}
 
 // pgMigrateLock is the advisory lock key that serialises migrations of one

@@ -158,6 +158,15 @@ type QueueStore interface {
 	FinishOwned(ctx context.Context, owner string, runID string, status, msg string, end time.Time) (bool, error)
 	CancelQueued(ctx context.Context, runID string, now time.Time) (bool, error)
 	Release(ctx context.Context, runID, owner string) error
+
+	// A run spread over workers, one queue job per step (see steps.go).
+	AddSteps(ctx context.Context, runID string, order []string, upstream map[string][]string) error
+	ClaimStep(ctx context.Context, runID, node, owner, worker string, now, staleBefore time.Time) (string, error)
+	StepHeartbeat(ctx context.Context, runID, node, owner string, now time.Time) (mine, cancel bool, err error)
+	ReleaseStep(ctx context.Context, runID, node, owner string) error
+	StepEvents(runID, node, owner, worker string) EventSink
+	Advance(ctx context.Context, runID, worker string, now time.Time) (ready []string, err error)
+	QueuedSteps(ctx context.Context, runID string) ([]string, error)
 }
 
 var _ QueueStore = (*Postgres)(nil)

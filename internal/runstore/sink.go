@@ -2,7 +2,9 @@ package runstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -33,6 +35,9 @@ type batchSink struct {
 	// leave the step to be run again.
 	worker    string
 	continued bool
+	// Set for one step of a run spread over workers: events are written only
+	// while this execution owns the step (see StepEvents).
+	step *stepFence
 }
 
 // Events returns a batching sink for the run.
@@ -80,6 +85,9 @@ func (b *batchSink) loop() {
 				flush()
 				return
 			}
+			if b.step != nil && isRunEvent(e.Type) {
+				continue // the step's own one-node run; the run's events are the store's
+			}
 			batch = append(batch, e)
 			if len(batch) == batchSize || (b.continued && e.Type == engine.EventStepSuccess) {
 				flush()
@@ -100,7 +108,7 @@ func (b *batchSink) write(batch []engine.Event) error {
 	deadline := time.Now().Add(retryFor)
 	for wait := 50 * time.Millisecond; ; wait = min(wait*2, 2*time.Second) {
 		err := b.writeOnce(batch)
-		if err == nil || time.Now().After(deadline) {
+		if err == nil || errors.Is(err, ErrNotOwner) || time.Now().After(deadline) {
 			return err
 		}
 		time.Sleep(wait)
@@ -118,31 +126,26 @@ func (b *batchSink) writeOnce(batch []engine.Event) error {
 	}
 	defer tx.Rollback()
 	seq := b.seq
+	if b.step != nil {
+		// Other workers write this run's events too: hold the run, check this
+		// execution still owns the step, and number after what is there.
+		if err := b.step.check(ctx, b.store, tx, b.runID); err != nil {
+			return err
+		}
+		seq = 0
+	}
 	if b.continued && seq == 0 {
 		if err := tx.QueryRowContext(ctx, b.store.q(`SELECT COALESCE(max(seq), 0) FROM events WHERE run_id = ?`), b.runID).Scan(&seq); err != nil {
 			return b.store.fail(err)
 		}
 	}
-	stmt, err := tx.PrepareContext(ctx, b.store.q(`INSERT INTO events (run_id, seq, type, node, time_ns, attempt, dur_ns, error, stack, message, mat, worker)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
+	seq, err = b.store.insertEvents(ctx, tx, b.runID, seq, b.worker, batch)
 	if err != nil {
-		return b.store.fail(err)
+		return err
 	}
-	defer stmt.Close()
-	for _, e := range batch {
-		seq++
-		var mat any
-		if e.Materialization != nil {
-			j, _ := json.Marshal(e.Materialization)
-			mat = string(j)
-		}
-		if e.Check != nil { // the payload column holds a check evaluation for its event type
-			j, _ := json.Marshal(e.Check)
-			mat = string(j)
-		}
-		if _, err := stmt.ExecContext(ctx, b.runID, seq, string(e.Type), e.Node, e.Time.UnixNano(), e.Attempt,
-			int64(e.Duration), e.Error, e.Stack, e.Message, mat, b.worker); err != nil {
-			return b.store.fail(fmt.Errorf("record event: %w", err))
+	if b.step != nil {
+		if err := b.step.record(ctx, b.store, tx, b.runID, batch); err != nil {
+			return err
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -150,4 +153,32 @@ func (b *batchSink) writeOnce(batch []engine.Event) error {
 	}
 	b.seq = seq
 	return nil
+}
+
+// insertEvents appends events to a run's log after position seq, as written
+// by worker ("" in process), and returns the last position.
+func (s *sqlStore) insertEvents(ctx context.Context, tx *sql.Tx, runID string, seq int64, worker string, events []engine.Event) (int64, error) {
+	stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO events (run_id, seq, type, node, time_ns, attempt, dur_ns, error, stack, message, mat, worker)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
+	if err != nil {
+		return 0, s.fail(err)
+	}
+	defer stmt.Close()
+	for _, e := range events {
+		seq++
+		var payload any
+		if e.Materialization != nil {
+			j, _ := json.Marshal(e.Materialization)
+			payload = string(j)
+		}
+		if e.Check != nil { // the payload column holds a check evaluation for its event type
+			j, _ := json.Marshal(e.Check)
+			payload = string(j)
+		}
+		if _, err := stmt.ExecContext(ctx, runID, seq, string(e.Type), e.Node, e.Time.UnixNano(), e.Attempt,
+			int64(e.Duration), e.Error, e.Stack, e.Message, payload, worker); err != nil {
+			return 0, s.fail(fmt.Errorf("record event: %w", err))
+		}
+	}
+	return seq, nil
 }

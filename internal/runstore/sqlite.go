@@ -69,6 +69,17 @@ CREATE TABLE schedule_ticks (                            -- each firing of a sch
 	error    TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (schedule, tick_ns)
 );
+`, `
+CREATE TABLE steps (                                     -- the steps of a run spread over workers
+	run_id       TEXT NOT NULL,
+	node         TEXT NOT NULL,
+	position     INTEGER NOT NULL,                     -- plan order, upstreams first
+	upstream     TEXT NOT NULL,                        -- JSON list of the nodes it waits for
+	state        TEXT NOT NULL,                        -- PENDING, QUEUED, RUNNING, SUCCESS, FAILURE, SKIPPED, CANCELED
+	owner        TEXT NOT NULL DEFAULT '',              -- the worker execution running it
+	heartbeat_ns INTEGER,
+	PRIMARY KEY (run_id, node)
+);
 `}
 
 // SQLite is the embedded Store: one SQLite file in WAL mode, which several

@@ -213,14 +213,14 @@ func (s *sqlStore) Runs(ctx context.Context, limit int) ([]Run, error) {
 }
 
 // runColumns are the columns scanRun reads, in its order.
-const runColumns = `run_id, kind, name, selection, env, nodes, status, error, started_ns, ended_ns, pid, host, warehouse, database`
+const runColumns = `run_id, kind, name, selection, env, nodes, status, error, started_ns, ended_ns, pid, host, warehouse, database, owner = 'steps'`
 
 func scanRun(row interface{ Scan(...any) error }) (Run, error) {
 	var r Run
 	var nodes string
 	var started int64
 	var ended sql.NullInt64
-	if err := row.Scan(&r.ID, &r.Kind, &r.Name, &r.Selection, &r.Env, &nodes, &r.Status, &r.Error, &started, &ended, &r.PID, &r.Host, &r.Warehouse, &r.Database); err != nil {
+	if err := row.Scan(&r.ID, &r.Kind, &r.Name, &r.Selection, &r.Env, &nodes, &r.Status, &r.Error, &started, &ended, &r.PID, &r.Host, &r.Warehouse, &r.Database, &r.Distributed); err != nil {
 		return r, err
 	}
 	_ = json.Unmarshal([]byte(nodes), &r.Nodes)

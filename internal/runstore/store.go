@@ -61,6 +61,9 @@ type Run struct {
 	Host      string        `json:"host"`
 	Warehouse string        `json:"warehouse,omitempty"` // backend and place, e.g. "duckdb /abs/folder"
 	Database  string        `json:"database,omitempty"`  // the database it read and wrote
+	// Distributed is a queued run whose steps are spread over workers, each
+	// step a queue job of its own (run assets --queue --distribute steps).
+	Distributed bool `json:"distributed,omitempty"`
 }
 
 // Scope is where a materialization was made; an empty field matches anything.
