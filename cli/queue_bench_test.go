@@ -3,8 +3,11 @@ package cli_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/assetflow/assetflow/engine"
 )
 
 // benchRig is a queue rig for a benchmark (newQueueRig wants a *testing.T).
@@ -108,4 +111,106 @@ func BenchmarkEnqueue(b *testing.B) {
 	for range b.N {
 		r.enqueue("assets", "--queue", "--select", "s000")
 	}
+}
+
+// A run of 200 steps (base, 198 in the middle, last; stepsDefinitions, on
+// the embedded warehouse) spread over 1, 2 and 4 worker processes of
+// concurrency 2, against the same run in one process (run assets): steps per
+// second, from the first step's start to the last step's end.
+func BenchmarkDistributedSteps(b *testing.B) {
+	b.Run("in-process", func(b *testing.B) {
+		r := newStepsRig(b, 0, "postgres")
+		for range b.N {
+			if code, _, errOut := r.cli("assets"); code != 0 {
+				b.Fatal(errOut)
+			}
+		}
+		steps, span, _ := r.stepTimes(b, "")
+		b.ReportMetric(float64(steps)/span.Seconds(), "steps/s")
+	})
+	for _, workers := range []int{1, 2, 4} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			r := newStepsRig(b, 0, "postgres")
+			for range workers {
+				r.startWorker("--concurrency", "2")
+			}
+			for i := range b.N {
+				r.enqueue("assets", "--queue", "--distribute", "steps")
+				r.allEnded(b, i+1, 10*time.Minute)
+			}
+			steps, span, _ := r.stepTimes(b, "")
+			b.ReportMetric(float64(steps)/span.Seconds(), "steps/s")
+		})
+	}
+}
+
+// The dispatch latency of one step: from base recorded as succeeded to m000,
+// which waits only for it, recorded as started; in one process (the engine
+// starts it at once) and through the queue (the store moves the run on, River
+// carries the job to a waiting worker, which plans and claims it).
+func BenchmarkStepDispatchLatency(b *testing.B) {
+	b.Run("in-process", func(b *testing.B) {
+		r := newStepsRig(b, 0, "postgres")
+		for range b.N {
+			if code, _, errOut := r.cli("assets", "--select", "base,m000"); code != 0 {
+				b.Fatal(errOut)
+			}
+		}
+		_, _, gaps := r.stepTimes(b, "m000")
+		b.ReportMetric(float64(gaps[len(gaps)/2].Microseconds())/1000, "dispatch-ms-p50")
+	})
+	b.Run("queue", func(b *testing.B) {
+		r := newStepsRig(b, 0, "postgres")
+		r.startWorker("--concurrency", "2")
+		for i := range b.N {
+			r.enqueue("assets", "--queue", "--distribute", "steps", "--select", "base,m000")
+			r.allEnded(b, i+1, time.Minute)
+		}
+		_, _, gaps := r.stepTimes(b, "m000")
+		b.ReportMetric(float64(gaps[len(gaps)/2].Microseconds())/1000, "dispatch-ms-p50")
+	})
+}
+
+// stepTimes reads the rig's runs, which must all have succeeded: how many
+// steps succeeded, the time from each run's first step start to its last step
+// end (summed), and, for the step named gapOf, the sorted time from base's
+// success to its start in each run.
+func (r *queueRig) stepTimes(b *testing.B, gapOf string) (steps int, span time.Duration, gaps []time.Duration) {
+	runs, err := r.store.Runs(context.Background(), 1000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, run := range runs {
+		if run.Status != "SUCCESS" {
+			b.Fatalf("run %s: %s %s", run.ID, run.Status, run.Error)
+		}
+		events, err := r.store.RunEvents(context.Background(), run.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var first, last, baseDone, gapStart time.Time
+		for _, e := range events {
+			switch {
+			case e.Type == engine.EventStepStart && (first.IsZero() || e.Time.Before(first)):
+				first = e.Time
+			case e.Type == engine.EventStepSuccess:
+				steps++
+				if e.Time.After(last) {
+					last = e.Time
+				}
+			}
+			if e.Type == engine.EventStepSuccess && e.Node == "base" {
+				baseDone = e.Time
+			}
+			if e.Type == engine.EventStepStart && e.Node == gapOf {
+				gapStart = e.Time
+			}
+		}
+		span += last.Sub(first)
+		if gapOf != "" {
+			gaps = append(gaps, gapStart.Sub(baseDone))
+		}
+	}
+	slices.Sort(gaps)
+	return steps, span, gaps
 }

@@ -132,7 +132,7 @@ func ints(t arrow.Table) []int64 {
 
 // newStepsRig is a rig whose project is stepsDefinitions, on a warehouse
 // folder of its own.
-func newStepsRig(t *testing.T, sleep time.Duration, backend string) *queueRig {
+func newStepsRig(t testing.TB, sleep time.Duration, backend string) *queueRig {
 	r := newQueueRigOn(t, sleep, backend)
 	r.vars["ASSETFLOW_TEST_APP"] = "steps"
 	r.vars["ASSETFLOW_WAREHOUSE"] = "duckdb://" + filepath.Join(t.TempDir(), "warehouse")
@@ -160,7 +160,9 @@ func (r *queueRig) starts() map[string][]string {
 // come through the warehouse. The run succeeds, every step succeeds once, the
 // steps ran on more than one worker, and last saw every m<i> as written by
 // another step.
-func TestDistributedStepsOnThreeWorkers(t *testing.T) { eachInstance(t, testDistributedStepsOnThreeWorkers) }
+func TestDistributedStepsOnThreeWorkers(t *testing.T) {
+	eachInstance(t, testDistributedStepsOnThreeWorkers)
+}
 
 func testDistributedStepsOnThreeWorkers(t *testing.T, backend string) {
 	r := newStepsRig(t, 0, backend)

@@ -64,9 +64,12 @@ func (s *sqlStore) Job(ctx context.Context, runID string) (int64, string, error)
 // older than staleBefore. host and pid are shown in run runs.
 func (s *sqlStore) Claim(ctx context.Context, runID, owner string, now, staleBefore time.Time) (string, error) {
 	pid := os.Getpid()
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET status = 'STARTED', owner = ?, heartbeat_ns = ?, host = ?, pid = ?, proc_start = ?
+	// A run's start is its first claim, not when it was queued: a run handed
+	// back (it has events) keeps the start it had.
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET status = 'STARTED', owner = ?, heartbeat_ns = ?, host = ?, pid = ?, proc_start = ?,
+		started_ns = CASE WHEN status = 'QUEUED' AND NOT EXISTS (SELECT 1 FROM events e WHERE e.run_id = runs.run_id) THEN ? ELSE started_ns END
 		WHERE run_id = ? AND (status = 'QUEUED' OR (status = 'STARTED' AND job_id IS NOT NULL AND (heartbeat_ns IS NULL OR heartbeat_ns < ?)))`),
-		owner, now.UnixNano(), s.host, pid, processStart(pid), runID, staleBefore.UnixNano())
+		owner, now.UnixNano(), s.host, pid, processStart(pid), now.UnixNano(), runID, staleBefore.UnixNano())
 	if err != nil {
 		return "", s.fail(fmt.Errorf("claim run: %w", err))
 	}

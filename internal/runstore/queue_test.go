@@ -23,7 +23,7 @@ func testClaimHeartbeatTakeover(t *testing.T, b backend) {
 	ctx := context.Background()
 	t0 := time.Unix(1_700_000_000, 0)
 	if err := s.QueueRun(ctx, runstore.Run{ID: "q1", Kind: "assets", Name: "assets", Selection: "*", Env: "local",
-		Nodes: []string{"a", "b"}, Start: t0}); err != nil {
+		Nodes: []string{"a", "b"}, Start: t0.Add(-time.Hour)}); err != nil { // an hour in the queue
 		t.Fatal(err)
 	}
 	if err := s.SetJob(ctx, "q1", 42); err != nil {
@@ -47,6 +47,17 @@ func testClaimHeartbeatTakeover(t *testing.T, b backend) {
 	if got := claim("w1", t0); got != runstore.Claimed {
 		t.Fatalf("w1: %s", got)
 	}
+	started := func() time.Time {
+		t.Helper()
+		d, err := s.Run(ctx, "q1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Start
+	}
+	if !started().Equal(t0) {
+		t.Fatalf("a queued run starts when a worker claims it (%s), not when queued: %s", t0, started())
+	}
 	sink := s.WorkerEvents("q1", "host1:11")
 	sink.Emit(engine.Event{RunID: "q1", Type: engine.EventStepStart, Node: "a", Time: t0})
 	sink.Emit(engine.Event{RunID: "q1", Type: engine.EventStepSuccess, Node: "a", Attempt: 1, Time: t0})
@@ -64,6 +75,9 @@ func testClaimHeartbeatTakeover(t *testing.T, b backend) {
 	}
 	if ok, _, _ := s.Heartbeat(ctx, "q1", "w1", t0.Add(11*time.Second)); ok {
 		t.Error("w1 still heartbeats a run w2 took over")
+	}
+	if !started().Equal(t0) {
+		t.Errorf("a run taken over keeps its start %s: %s", t0, started())
 	}
 	if ok, _ := s.FinishOwned(ctx, "w1", "q1", "FAILURE", "late", t0.Add(11*time.Second)); ok {
 		t.Error("w1 finished a run w2 took over")

@@ -191,7 +191,7 @@ function runPage() {
       tr = el("tr"); tr.dataset.step = node;
       tr.appendChild(el("td", "", node));
       const td = el("td"); td.appendChild(el("span", "badge")); tr.appendChild(td);
-      for (let i = 0; i < 3; i++) tr.appendChild(el("td", i === 2 ? "error-text" : ""));
+      for (let i = 0; i < 4; i++) tr.appendChild(el("td", i === 2 ? "error-text" : "")); // attempts, duration, error, worker
       stepsBody.appendChild(tr); stepRows.set(node, tr);
     }
     const b = tr.children[1].querySelector(".badge");
