@@ -113,13 +113,30 @@ func BenchmarkEnqueue(b *testing.B) {
 	}
 }
 
-// A run of 200 steps (base, 198 in the middle, last; stepsDefinitions, on
-// the embedded warehouse) spread over 1, 2 and 4 worker processes of
-// concurrency 2, against the same run in one process (run assets): steps per
-// second, from the first step's start to the last step's end.
+// A run of 200 steps (base, 198 in the middle, last; stepsDefinitions)
+// spread over 1, 2 and 4 worker processes of concurrency 2, against the same
+// run in one process (run assets): steps per second, from the first step's
+// start to the last step's end. "noop" steps store nothing; "duckdb" steps
+// each write a table to the embedded warehouse.
 func BenchmarkDistributedSteps(b *testing.B) {
-	b.Run("in-process", func(b *testing.B) {
+	for _, work := range []string{"noop", "duckdb"} {
+		b.Run(work, func(b *testing.B) { benchDistributedSteps(b, work == "noop") })
+	}
+}
+
+// benchDistributedSteps runs the 200-step run in process, then on 1, 2 and 4
+// workers; with noop its steps store nothing (the queue's own cost), else each
+// writes its table to the embedded warehouse.
+func benchDistributedSteps(b *testing.B, noop bool) {
+	rig := func() *queueRig {
 		r := newStepsRig(b, 0, "postgres")
+		if noop {
+			r.vars["ASSETFLOW_TEST_NOOP"] = "1"
+		}
+		return r
+	}
+	b.Run("in-process", func(b *testing.B) {
+		r := rig()
 		for range b.N {
 			if code, _, errOut := r.cli("assets"); code != 0 {
 				b.Fatal(errOut)
@@ -130,7 +147,7 @@ func BenchmarkDistributedSteps(b *testing.B) {
 	})
 	for _, workers := range []int{1, 2, 4} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			r := newStepsRig(b, 0, "postgres")
+			r := rig()
 			for range workers {
 				r.startWorker("--concurrency", "2")
 			}

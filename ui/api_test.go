@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -439,6 +441,28 @@ func TestTokenRequiredOnEveryRequest(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/runs?status=SUCCESS" || len(res.Cookies()) != 1 {
 		t.Fatalf("?token=: %d to %q with %v", res.StatusCode, res.Header.Get("Location"), res.Cookies())
+	}
+	// The redirect stays on this server, whatever the path looks like: the
+	// request line is written raw, as a hostile link would send it.
+	for _, path := range []string{"//evil.example/", "/\\evil.example/", "///evil.example", "/%2F%2Fevil.example/"} {
+		conn, err := net.Dial("tcp", f.http.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "GET %s?token=s3cret-token HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", path, f.http.Listener.Addr())
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		conn.Close()
+		loc := res.Header.Get("Location")
+		if res.StatusCode != http.StatusSeeOther {
+			t.Errorf("GET %s?token=: %d, want a redirect", path, res.StatusCode)
+		}
+		if !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") || strings.HasPrefix(loc, "/\\") {
+			t.Errorf("GET %s?token=: redirected off this server, to %q", path, loc)
+		}
 	}
 	req, _ := http.NewRequest("GET", f.http.URL+"/runs", nil)
 	req.AddCookie(res.Cookies()[0])

@@ -68,6 +68,17 @@ func (s *Server) guard(next http.Handler) http.Handler {
 	})
 }
 
+// localRedirect is a redirect to path on this server: leading slashes and
+// backslashes are folded into one slash, since a browser reads "//host/..." or
+// "/\\host/..." as another host.
+func localRedirect(path, query string) string {
+	loc := "/" + strings.TrimLeft(path, "/\\")
+	if query != "" {
+		loc += "?" + query
+	}
+	return loc
+}
+
 // authorized checks the access token: the Authorization header (Bearer), the
 // cookie, or a ?token= query, which sets the cookie and redirects to the same
 // URL without it, so the token does not linger in the address bar.
@@ -85,11 +96,9 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 			return false
 		}
 		http.SetCookie(w, &http.Cookie{Name: tokenCookie, Value: q, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
-		u := *r.URL
-		v := u.Query()
+		v := r.URL.Query()
 		v.Del("token")
-		u.RawQuery = v.Encode()
-		http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+		http.Redirect(w, r, localRedirect(r.URL.EscapedPath(), v.Encode()), http.StatusSeeOther)
 		return false
 	}
 	if c, err := r.Cookie(tokenCookie); err == nil && equalSecret(c.Value, s.cfg.Token) {

@@ -135,9 +135,9 @@ func TestDiffPostsOneCommentPerPullRequest(t *testing.T) {
 		var in struct{ Body string }
 		switch {
 		case r.Method == "GET" && r.URL.Path == "/repos/acme/hn/issues/42/comments":
-			list := []map[string]any{{"id": 1, "body": "lgtm"}}
-			if body != "" {
-				list = append(list, map[string]any{"id": 2, "body": body})
+			list := []map[string]any{{"id": 1, "body": "lgtm", "user": map[string]any{"login": "alice"}}}
+			if body != "" { // GET /user is refused (404 below), as for Actions' token: its comments are github-actions[bot]'s
+				list = append(list, map[string]any{"id": 2, "body": body, "user": map[string]any{"login": "github-actions[bot]"}})
 			}
 			json.NewEncoder(w).Encode(list)
 		case r.Method == "POST" && r.URL.Path == "/repos/acme/hn/issues/42/comments":

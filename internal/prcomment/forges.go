@@ -2,6 +2,7 @@ package prcomment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -34,6 +35,25 @@ func (g *GitHub) base() string { return strings.TrimSuffix(g.API, "/") + "/repos
 
 func (g *GitHub) auth(ctx context.Context, c *client, method, u string, in, out any) error {
 	return c.do(ctx, method, u, "Authorization", "Bearer "+g.Token, in, out)
+}
+
+// GitHubActionsBot is the account GitHub Actions' GITHUB_TOKEN posts as; that
+// token cannot read GET /user, so it is assumed when the API refuses.
+const GitHubActionsBot = "github-actions[bot]"
+
+func (g *GitHub) self(ctx context.Context, c *client) (string, error) {
+	var me account
+	err := g.auth(ctx, c, "GET", strings.TrimSuffix(g.API, "/")+"/user", nil, &me)
+	var apiErr *APIError
+	switch {
+	case errors.As(err, &apiErr) && (apiErr.Status == 403 || apiErr.Status == 404):
+		return GitHubActionsBot, nil // an installation token (Actions, an app)
+	case err != nil:
+		return "", err
+	case me.Login == "":
+		return "", fmt.Errorf("GitHub GET /user named no login: cannot tell which comments are this token's")
+	}
+	return me.Login, nil
 }
 
 func (g *GitHub) list(ctx context.Context, c *client, page int) ([]comment, error) {
@@ -79,6 +99,17 @@ func (g *GitLab) base() string {
 
 func (g *GitLab) auth(ctx context.Context, c *client, method, u string, in, out any) error {
 	return c.do(ctx, method, u, "PRIVATE-TOKEN", g.Token, in, out)
+}
+
+func (g *GitLab) self(ctx context.Context, c *client) (string, error) {
+	var me account
+	if err := g.auth(ctx, c, "GET", strings.TrimSuffix(g.API, "/")+"/user", nil, &me); err != nil {
+		return "", err
+	}
+	if me.Username == "" {
+		return "", fmt.Errorf("GitLab GET /user named no username: cannot tell which notes are this token's")
+	}
+	return me.Username, nil
 }
 
 func (g *GitLab) list(ctx context.Context, c *client, page int) ([]comment, error) {

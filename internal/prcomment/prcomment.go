@@ -35,19 +35,35 @@ type Outcome struct {
 
 // Target is one pull request's comments on one forge.
 type Target interface {
+	// self names the account the token posts as: only its comments are edited.
+	self(ctx context.Context, c *client) (string, error)
 	list(ctx context.Context, c *client, page int) ([]comment, error)
 	create(ctx context.Context, c *client, body string) (comment, error)
 	update(ctx context.Context, c *client, id int64, body string) (comment, error)
 }
 
 type comment struct {
-	ID   int64  `json:"id"`
-	Body string `json:"body"`
-	URL  string `json:"html_url"`
+	ID     int64   `json:"id"`
+	Body   string  `json:"body"`
+	URL    string  `json:"html_url"`
+	User   account `json:"user"`   // GitHub's author
+	Author account `json:"author"` // GitLab's author
 }
 
+// account is a forge user as its API names one.
+type account struct {
+	Login    string `json:"login"`    // GitHub
+	Username string `json:"username"` // GitLab
+}
+
+// by names the comment's author.
+func (cm comment) by() string { return cm.User.Login + cm.Author.Username }
+
 // Upsert posts body to the pull request as one comment: it edits the comment
-// whose body contains marker, or creates one.
+// whose body contains marker and that the token's own account wrote, or
+// creates one. A comment of anyone else that carries the marker is left
+// alone: copying the marker must not let a participant have their comment
+// overwritten with the report, or the report hidden in their thread.
 func Upsert(ctx context.Context, t Target, hc *http.Client, marker, body string) (Outcome, error) {
 	if marker == "" || !strings.Contains(body, marker) {
 		return Outcome{}, fmt.Errorf("post comment: the body must contain the marker %q, or the next post could not find it", marker)
@@ -63,13 +79,17 @@ func Upsert(ctx context.Context, t Target, hc *http.Client, marker, body string)
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
 	c := &client{http: sameHostRedirects(hc)}
+	me, err := t.self(ctx, c)
+	if err != nil {
+		return Outcome{}, err
+	}
 	for page := 1; page <= maxPages; page++ {
 		list, err := t.list(ctx, c, page)
 		if err != nil {
 			return Outcome{}, err
 		}
 		for _, cm := range list {
-			if strings.Contains(cm.Body, marker) {
+			if strings.Contains(cm.Body, marker) && cm.by() == me {
 				up, err := t.update(ctx, c, cm.ID, body)
 				if err != nil {
 					return Outcome{}, err

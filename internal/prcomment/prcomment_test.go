@@ -28,6 +28,16 @@ type fakeForge struct {
 	auth     string           // the header value it requires
 	authKey  string
 	nextID   int64
+	me       string // the token's account
+	github   bool   // GET /user is refused, as for GitHub Actions' token
+}
+
+// author is a comment's author field, as the fake forge's API writes it.
+func (f *fakeForge) author(name string) (string, map[string]any) {
+	if f.github {
+		return "user", map[string]any{"login": name}
+	}
+	return "author", map[string]any{"username": name}
 }
 
 func (f *fakeForge) handler(listPath, createPath, updatePrefix, updateMethod string) http.Handler {
@@ -41,6 +51,13 @@ func (f *fakeForge) handler(listPath, createPath, updatePrefix, updateMethod str
 		}
 		var in struct{ Body string }
 		switch {
+		case r.Method == "GET" && strings.HasSuffix(r.URL.Path, "/user"):
+			if f.github {
+				w.WriteHeader(http.StatusForbidden)
+				fmt.Fprint(w, `{"message":"Resource not accessible by integration"}`)
+				return
+			}
+			json.NewEncoder(w).Encode(map[string]any{"id": 77, "username": f.me})
 		case r.Method == "GET" && r.URL.Path == listPath:
 			page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 			per, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
@@ -50,6 +67,8 @@ func (f *fakeForge) handler(listPath, createPath, updatePrefix, updateMethod str
 			json.NewDecoder(r.Body).Decode(&in)
 			f.nextID++
 			c := map[string]any{"id": f.nextID, "body": in.Body}
+			k, v := f.author(f.me)
+			c[k] = v
 			f.comments = append(f.comments, c)
 			f.writes = append(f.writes, fmt.Sprintf("POST %d", f.nextID))
 			w.WriteHeader(http.StatusCreated)
@@ -78,8 +97,16 @@ func (f *fakeForge) handler(listPath, createPath, updatePrefix, updateMethod str
 func (f *fakeForge) others(n int) {
 	for i := 0; i < n; i++ {
 		f.nextID++
-		f.comments = append(f.comments, map[string]any{"id": f.nextID, "body": fmt.Sprintf("looks good %d", i)})
+		k, v := f.author(fmt.Sprintf("reviewer%d", i))
+		f.comments = append(f.comments, map[string]any{"id": f.nextID, "body": fmt.Sprintf("looks good %d", i), k: v})
 	}
+}
+
+// hostile adds a comment by someone else that carries the marker.
+func (f *fakeForge) hostile(who string) {
+	f.nextID++
+	k, v := f.author(who)
+	f.comments = append(f.comments, map[string]any{"id": f.nextID, "body": marker + " " + who + "'s copy of the marker", k: v})
 }
 
 func (f *fakeForge) bodyOf(id int64) string {
@@ -100,8 +127,9 @@ func ctx(t *testing.T) context.Context {
 }
 
 func TestGitHubCreatesThenUpdatesOneComment(t *testing.T) {
-	f := &fakeForge{authKey: "Authorization", auth: "Bearer s3cret"}
+	f := &fakeForge{authKey: "Authorization", auth: "Bearer s3cret", me: prcomment.GitHubActionsBot, github: true}
 	f.others(130)
+	f.hostile("mallory")
 	srv := httptest.NewServer(f.handler("/repos/acme/data/issues/42/comments", "/repos/acme/data/issues/42/comments",
 		"/repos/acme/data/issues/comments/", "PATCH"))
 	defer srv.Close()
@@ -127,8 +155,8 @@ func TestGitHubCreatesThenUpdatesOneComment(t *testing.T) {
 	if body := f.bodyOf(first.ID); body != marker+"\nsecond push" {
 		t.Fatalf("comment body %q", body)
 	}
-	if f.bodyOf(1) != "looks good 0" {
-		t.Fatal("another comment was changed")
+	if f.bodyOf(1) != "looks good 0" || f.bodyOf(131) != marker+" mallory's copy of the marker" {
+		t.Fatal("another's comment was changed")
 	}
 
 	env["GITHUB_TOKEN"] = "wrong-token"
@@ -141,8 +169,9 @@ func TestGitHubCreatesThenUpdatesOneComment(t *testing.T) {
 }
 
 func TestGitLabCreatesThenUpdatesOneNote(t *testing.T) {
-	f := &fakeForge{authKey: "PRIVATE-TOKEN", auth: "glpat-x"}
-	f.others(3)
+	f := &fakeForge{authKey: "PRIVATE-TOKEN", auth: "glpat-x", me: "project_9_bot"}
+	f.others(2)
+	f.hostile("mallory")
 	srv := httptest.NewServer(f.handler("/api/v4/projects/group/proj/merge_requests/9/notes",
 		"/api/v4/projects/group/proj/merge_requests/9/notes", "/api/v4/projects/group/proj/merge_requests/9/notes/", "PUT"))
 	defer srv.Close()
@@ -163,8 +192,8 @@ func TestGitLabCreatesThenUpdatesOneNote(t *testing.T) {
 	if got := strings.Join(f.writes, ","); got != "POST 4,PUT 4,PUT 4" {
 		t.Fatalf("writes %s", got)
 	}
-	if f.bodyOf(4) != marker+" push 2" {
-		t.Fatalf("body %q", f.bodyOf(4))
+	if f.bodyOf(4) != marker+" push 2" || f.bodyOf(3) != marker+" mallory's copy of the marker" {
+		t.Fatalf("bodies %q, %q", f.bodyOf(4), f.bodyOf(3))
 	}
 }
 
@@ -199,7 +228,7 @@ func TestBadSettingsAreRefused(t *testing.T) {
 // A report longer than a comment may be is cut on a character boundary, with
 // the marker kept, so the next push still finds the comment.
 func TestLongBodyIsCut(t *testing.T) {
-	f := &fakeForge{authKey: "Authorization", auth: "Bearer t"}
+	f := &fakeForge{authKey: "Authorization", auth: "Bearer t", me: prcomment.GitHubActionsBot, github: true}
 	srv := httptest.NewServer(f.handler("/repos/a/b/issues/1/comments", "/repos/a/b/issues/1/comments", "/repos/a/b/issues/comments/", "PATCH"))
 	defer srv.Close()
 	gh := &prcomment.GitHub{API: srv.URL, Repo: "a/b", Number: "1", Token: "t"}

@@ -132,7 +132,21 @@ func readStaged(f stagedFile) ([]byte, error) {
 			return nil, err
 		}
 		defer zr.Close()
-		return io.ReadAll(zr)
+		return readCapped(zr, maxObjectBytes)
 	}
 	return f.data, nil
+}
+
+// readCapped reads r whole, refusing more than limit bytes: a small gzip
+// member can inflate without end (a "zip bomb"), and the double keeps staged
+// files in memory.
+func readCapped(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("the staged file inflates to more than %d bytes", limit)
+	}
+	return data, nil
 }

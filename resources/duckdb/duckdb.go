@@ -211,7 +211,9 @@ func (w *Warehouse) attachLocked(ctx context.Context, name, path string, readOnl
 		stmt += " (READ_ONLY)"
 	}
 	start := time.Now()
-	for wait := 50 * time.Millisecond; ; wait = min(wait*2, time.Second) {
+	// Steps of queued runs on several workers take turns on one file: look
+	// again soon, so a freed file does not sit idle for long.
+	for wait := 10 * time.Millisecond; ; wait = min(wait*2, 250*time.Millisecond) {
 		err := errClaimed
 		if readOnly || w.claim(path) {
 			_, err = w.db.ExecContext(ctx, stmt)
