@@ -163,12 +163,28 @@ func (r *queueRig) enqueue(args ...string) string {
 // startWorker starts a worker process; stopWorkers ends them all.
 func (r *queueRig) startWorker(args ...string) *exec.Cmd {
 	r.t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"worker", "--heartbeat", "200ms", "--rescue-after", "2s", "--poll", "100ms", "--log-format", "json"}, args...)...)
+	cmd, _ := r.startWorkerIn("", nil, args...)
+	return cmd
+}
+
+// startWorkerIn starts a worker process in the network namespace ns ("" for
+// this one), with vars over the rig's; it returns the process and its log.
+func (r *queueRig) startWorkerIn(ns string, vars map[string]string, args ...string) (*exec.Cmd, string) {
+	r.t.Helper()
+	argv := append([]string{os.Args[0], "worker", "--heartbeat", "200ms", "--rescue-after", "2s", "--poll", "100ms", "--log-format", "json"}, args...)
+	if ns != "" {
+		argv = append([]string{"ip", "netns", "exec", ns}, argv...) // it execs the worker: the pid is the worker's
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), "ASSETFLOW_TEST_AS_CLI=1")
 	for k, v := range r.vars {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	logf, err := os.Create(filepath.Join(r.t.TempDir(), "worker.log"))
+	for k, v := range vars {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	logPath := filepath.Join(r.t.TempDir(), "worker.log")
+	logf, err := os.Create(logPath)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -176,10 +192,11 @@ func (r *queueRig) startWorker(args ...string) *exec.Cmd {
 	if err := cmd.Start(); err != nil {
 		r.t.Fatal(err)
 	}
+	logf.Close() // the child has its own copy
 	r.mu.Lock()
 	r.procs = append(r.procs, cmd)
 	r.mu.Unlock()
-	return cmd
+	return cmd, logPath
 }
 
 func (r *queueRig) stopWorkers() {

@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -33,8 +34,9 @@ const BinVar = "ASSETFLOW_TEST_PG_BIN"
 
 // Server is a running throwaway PostgreSQL.
 type Server struct {
-	dir  string
-	port int
+	dir    string
+	port   int
+	listen []string // addresses besides 127.0.0.1
 	bin  string
 	cmd  *exec.Cmd
 	asPG bool
@@ -86,7 +88,13 @@ func Bin() (string, error) {
 }
 
 // Start initialises and starts a server; Stop ends it and removes its files.
-func Start() (*Server, error) {
+func Start() (*Server, error) { return StartOn(nil, nil) }
+
+// StartOn starts a server that listens on 127.0.0.1 and on the addresses
+// listen too (they must exist), and trusts clients of the networks
+// clientNets (CIDR) besides loopback: workers in network namespaces of their
+// own reach it over veth pairs.
+func StartOn(listen, clientNets []string) (*Server, error) {
 	bin, err := Bin()
 	if err != nil {
 		return nil, err
@@ -95,7 +103,7 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{dir: dir, bin: bin, asPG: os.Geteuid() == 0, done: make(chan struct{})}
+	s := &Server{dir: dir, bin: bin, listen: listen, asPG: os.Geteuid() == 0, done: make(chan struct{})}
 	if s.asPG {
 		u, err := user.Lookup("postgres")
 		if err != nil {
@@ -114,6 +122,20 @@ func Start() (*Server, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("initdb: %v: %s", err, out)
 	}
+	if len(clientNets) > 0 {
+		hba, err := os.OpenFile(filepath.Join(data, "pg_hba.conf"), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		for _, n := range clientNets {
+			fmt.Fprintf(hba, "host all all %s trust\n", n)
+		}
+		if err := hba.Close(); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+	}
 	s.port, err = freePort()
 	if err != nil {
 		os.RemoveAll(dir)
@@ -128,7 +150,7 @@ func Start() (*Server, error) {
 
 // start runs postgres on the data folder and waits until it accepts connections.
 func (s *Server) start(data string) error {
-	s.cmd = s.command("postgres", "-D", data, "-h", "127.0.0.1", "-p", strconv.Itoa(s.port), "-k", s.dir,
+	s.cmd = s.command("postgres", "-D", data, "-h", strings.Join(append([]string{"127.0.0.1"}, s.listen...), ","), "-p", strconv.Itoa(s.port), "-k", s.dir,
 		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200")
 	log, _ := os.OpenFile(filepath.Join(s.dir, "server.log"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	s.cmd.Stdout, s.cmd.Stderr = log, log
@@ -188,6 +210,11 @@ func (s *Server) waitReady(limit time.Duration) error {
 // URL is a postgres:// URL of a database on the server.
 func (s *Server) URL(database string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", s.port, database)
+}
+
+// URLAt is URL with another address of the server (see StartOn).
+func (s *Server) URLAt(addr, database string) string {
+	return fmt.Sprintf("postgres://postgres@%s:%d/%s?sslmode=disable", addr, s.port, database)
 }
 
 // Port is the server's TCP port on 127.0.0.1.

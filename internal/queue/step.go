@@ -139,6 +139,9 @@ func (w *stepWorker) Work(ctx context.Context, job *river.Job[StepArgs]) error {
 		return errors.Join(errors.New("worker stopped"), w.store.ReleaseStep(end, a.RunID, node, owner))
 	}
 	if errors.Is(closeErr, runstore.ErrNotOwner) {
+		if w.cfg.Logger != nil {
+			w.cfg.Logger.Warn("step taken over by another worker: what this worker did of it is not recorded", "run_id", a.RunID, "step", node)
+		}
 		return nil // another worker took the step over; it moves the run on
 	}
 	if closeErr != nil {
