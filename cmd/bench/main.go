@@ -39,7 +39,6 @@ type sizes struct {
 	sqlItems            int
 	sqlRemote           int // items through the Snowflake double
 	diffRows            int
-	startupBinary       string
 }
 
 func run(quick bool, out string) error {

@@ -37,11 +37,11 @@ type Server struct {
 	dir    string
 	port   int
 	listen []string // addresses besides 127.0.0.1
-	bin  string
-	cmd  *exec.Cmd
-	asPG bool
-	dbs  atomic.Int64
-	done chan struct{}
+	bin    string
+	cmd    *exec.Cmd
+	asPG   bool
+	dbs    atomic.Int64
+	done   chan struct{}
 }
 
 var (
