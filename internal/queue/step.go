@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -98,27 +97,8 @@ func (w *stepWorker) Work(ctx context.Context, job *river.Job[StepArgs]) error {
 		// ended but before it queued what came next: queue it now.
 		return w.advance(ctx, a, true)
 	}
-	runCtx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		select {
-		case <-ctx.Done():
-			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				cancel(context.Cause(ctx))
-				return
-			}
-			select { // past River's timeout: only a stop or the step's end
-			case <-w.stop:
-				cancel(errors.New("worker stopped"))
-			case <-runCtx.Done():
-			}
-		case <-w.stop:
-			cancel(errors.New("worker stopped"))
-		case <-runCtx.Done():
-		}
-	}()
+	runCtx, cancel, wg := outlive(ctx, w.stop)
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		w.heartbeat(runCtx, cancel, a.RunID, node, owner)

@@ -70,30 +70,8 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	if remaining := d.Remaining(); len(remaining) < len(d.Steps) {
 		nodes = remaining // a run begun by a worker that died
 	}
-	// River's job timeout (RescueAfter) only makes the job eligible for
-	// rescue: the run goes on past it, for as long as it takes. Cancellation
-	// (run cancel, a stopping worker) still ends it.
-	runCtx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		select {
-		case <-ctx.Done():
-			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				cancel(context.Cause(ctx))
-				return
-			}
-			select { // past River's timeout: only a stop or the run's end
-			case <-w.stop:
-				cancel(errors.New("worker stopped"))
-			case <-runCtx.Done():
-			}
-		case <-w.stop:
-			cancel(errors.New("worker stopped"))
-		case <-runCtx.Done():
-		}
-	}()
+	runCtx, cancel, wg := outlive(ctx, w.stop)
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		w.heartbeat(runCtx, cancel, a.RunID, owner)
@@ -127,6 +105,37 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 		return ferr // River retries; the next attempt finds what succeeded
 	}
 	return nil
+}
+
+// outlive returns the context a job's work runs under. River's job timeout
+// (RescueAfter) only makes the job eligible for rescue, so the work goes on
+// past it for as long as it takes; cancellation (run cancel, through River)
+// and the worker stopping still end it, as does the returned cancel. Wait for
+// the returned group after cancel: it ends the watcher, and any goroutine the
+// caller adds to it.
+func outlive(ctx context.Context, stop <-chan struct{}) (context.Context, context.CancelCauseFunc, *sync.WaitGroup) {
+	workCtx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	wg := &sync.WaitGroup{}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		select {
+		case <-ctx.Done():
+			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				cancel(context.Cause(ctx))
+				return
+			}
+			select { // past River's timeout: only a stop or the work's end
+			case <-stop:
+				cancel(errors.New("worker stopped"))
+			case <-workCtx.Done():
+			}
+		case <-stop:
+			cancel(errors.New("worker stopped"))
+		case <-workCtx.Done():
+		}
+	}()
+	return workCtx, cancel, wg
 }
 
 // Timeout is how long an attempt may run before River's rescuer may hand the

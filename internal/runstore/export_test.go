@@ -2,6 +2,7 @@ package runstore
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -11,8 +12,9 @@ func (s *sqlStore) SetPID(ctx context.Context, runID string, pid int) error {
 	return err
 }
 
-// SQLiteLayout1 is the first SQLite layout, to test migrating from it.
-var SQLiteLayout1 = sqliteMigrations[0]
+// SQLiteLayout returns the statements that make SQLite layout n, to test
+// migrating from it.
+func SQLiteLayout(n int) string { return strings.Join(sqliteMigrations[:n], "\n") }
 
 // SetHost rewrites the host and heartbeat a run is recorded with, to simulate
 // a run of another machine that stopped.

@@ -2,8 +2,6 @@ package runstore_test
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -146,32 +144,6 @@ func testCancelQueuedAndRelease(t *testing.T, b backend) {
 	}
 	if _, status, _ := s.Job(ctx, "c2"); status != "QUEUED" {
 		t.Errorf("released run is %s", status)
-	}
-}
-
-// A store of the first layout, with a run in it, is migrated in place.
-func TestSQLiteMigratesFromLayout1(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "runs.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, stmt := range []string{runstore.SQLiteLayout1, "PRAGMA user_version = 1",
-		`INSERT INTO runs VALUES ('old', 'assets', 'assets', '*', 'local', '["a"]', 'SUCCESS', '', 1, 2, 1, '', 'h')`,
-		`INSERT INTO events VALUES ('old', 1, 'STEP_START', 'a', 1, 0, 0, '', '', '', NULL)`} {
-		if _, err := db.Exec(stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db.Close()
-	s, err := runstore.OpenSQLite(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	d, err := s.Run(context.Background(), "old")
-	if err != nil || d.Status != "SUCCESS" || d.Steps[0].Status != "STARTED" || d.Steps[0].Worker != "" {
-		t.Fatalf("%+v %v", d, err)
 	}
 }
 

@@ -3,8 +3,8 @@ package runstore_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -59,40 +59,44 @@ func testMaterializationsByScope(t *testing.T, b backend) {
 	}
 }
 
-// TestStoreLayoutOneIsUpgraded: a store written before runs recorded their
-// warehouse opens, keeps its runs and records new ones.
-func TestStoreLayoutOneIsUpgraded(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, stmt := range []string{
-		`CREATE TABLE runs (run_id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, selection TEXT NOT NULL, env TEXT NOT NULL,
-			nodes TEXT NOT NULL, status TEXT NOT NULL, error TEXT NOT NULL DEFAULT '', started_ns INTEGER NOT NULL, ended_ns INTEGER,
-			pid INTEGER NOT NULL, proc_start TEXT NOT NULL, host TEXT NOT NULL)`,
-		`CREATE TABLE events (run_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, node TEXT NOT NULL, time_ns INTEGER NOT NULL,
-			attempt INTEGER NOT NULL, dur_ns INTEGER NOT NULL, error TEXT NOT NULL, stack TEXT NOT NULL, message TEXT NOT NULL, mat TEXT,
-			PRIMARY KEY (run_id, seq))`,
-		`INSERT INTO runs VALUES ('old', 'assets', 'assets', '*', 'local', '[]', 'SUCCESS', '', 1, 2, 1, '', 'h')`,
-		`PRAGMA user_version = 1`,
-	} {
-		if _, err := db.Exec(stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db.Close()
-	s, err := runstore.OpenSQLite(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	record(t, s, "new", "local", "duckdb /wh", "PRODUCTION", time.Now())
-	runs, err := s.Runs(context.Background(), 10)
-	if err != nil || len(runs) != 2 {
-		t.Fatalf("%d runs, %v", len(runs), err)
-	}
-	if ids := runs[0].ID + "," + runs[1].ID; !strings.Contains(ids, "old") || runs[0].Warehouse != "duckdb /wh" {
-		t.Errorf("runs %s, newest warehouse %q", ids, runs[0].Warehouse)
+// A store of an older layout (1: before runs recorded their warehouse; 2: the
+// last before queued runs) opens, keeps its runs and events, records new runs
+// and queues runs.
+func TestOlderStoreLayoutsAreUpgraded(t *testing.T) {
+	for _, layout := range []int{1, 2} {
+		t.Run(fmt.Sprintf("layout %d", layout), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "old.db")
+			db, err := sql.Open("sqlite", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			old := []string{runstore.SQLiteLayout(layout), fmt.Sprintf("PRAGMA user_version = %d", layout),
+				`INSERT INTO runs (run_id, kind, name, selection, env, nodes, status, error, started_ns, ended_ns, pid, proc_start, host)
+					VALUES ('old', 'assets', 'assets', '*', 'local', '["a"]', 'SUCCESS', '', 1, 2, 1, '', 'h')`,
+				`INSERT INTO events VALUES ('old', 1, 'STEP_START', 'a', 1, 0, 0, '', '', '', NULL)`}
+			for _, stmt := range old {
+				if _, err := db.Exec(stmt); err != nil {
+					t.Fatal(err)
+				}
+			}
+			db.Close()
+			s, err := runstore.OpenSQLite(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			d, err := s.Run(context.Background(), "old")
+			if err != nil || d.Status != "SUCCESS" || d.Steps[0].Status != "STARTED" || d.Steps[0].Worker != "" {
+				t.Fatalf("old run: %+v %v", d, err)
+			}
+			record(t, s, "new", "local", "duckdb /wh", "PRODUCTION", time.Now())
+			runs, err := s.Runs(context.Background(), 10)
+			if err != nil || len(runs) != 2 || runs[0].Warehouse != "duckdb /wh" {
+				t.Fatalf("runs %+v, %v", runs, err)
+			}
+			if err := s.QueueRun(context.Background(), runstore.Run{ID: "q", Kind: "assets", Name: "assets", Env: "local", Start: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
