@@ -35,7 +35,7 @@ run diff.
 			if err != nil {
 				return err
 			}
-			return c.execute(cmd.Context(), l, plan, flags, "checks", selection)
+			return c.execute(cmd.Context(), l, plannedRun{plan: plan, selection: selection}, flags, "checks")
 		},
 	}
 	cmd.Flags().StringVar(&selection, "select", "*", "assets whose checks run")

@@ -68,31 +68,33 @@ func (c *cli) openStore(ctx context.Context, mustExist bool) (runstore.Store, er
 	return s, nil
 }
 
-// fromFailure returns the nodes to run again from a recorded run, checking it
-// was a run of the same kind and name, in the same environment and database.
-func (c *cli) fromFailure(ctx context.Context, l *loaded, runID, kind, name string) ([]string, error) {
+// fromFailure returns the nodes to run again from a recorded run and the run
+// config it ran with, checking it was a run of the same kind and name, in the
+// same environment and database.
+func (c *cli) fromFailure(ctx context.Context, l *loaded, runID, kind, name string) ([]string, engine.RunConfig, error) {
 	s, err := c.openStore(ctx, true)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer s.Close()
 	d, err := s.Run(ctx, runID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if d.Kind != kind || (kind == "job" && d.Name != name) {
 		what := c.app.Name + " assets"
 		if d.Kind == "job" {
 			what = c.app.Name + " job " + d.Name
 		}
-		return nil, engine.Usagef("run %s was not a %s %s run: use %s --from-failure %s", runID, kind, name, what, runID)
+		return nil, nil, engine.Usagef("run %s was not a %s %s run: use %s --from-failure %s", runID, kind, name, what, runID)
 	}
 	here := l.scope()
 	if d.Env != l.env.Name || (d.Database != "" && d.Database != here.Database) || (d.Warehouse != "" && d.Warehouse != here.Warehouse) {
-		return nil, engine.Usagef("run %s ran in %s (%s), this is %s (%s): re-run it where it ran (--env %s), or start a new run here",
+		return nil, nil, engine.Usagef("run %s ran in %s (%s), this is %s (%s): re-run it where it ran (--env %s), or start a new run here",
 			runID, d.Env, dash(strings.TrimSpace(d.Database+" on "+d.Warehouse)), l.env.Name, here.Database+" on "+here.Warehouse, d.Env)
 	}
-	return d.Rerun()
+	nodes, err := d.Rerun()
+	return nodes, engine.RunConfig(d.Config), err
 }
 
 func (c *cli) runsCmd() *cobra.Command {

@@ -16,25 +16,35 @@ import (
 // asset's code version matches PRODUCTION's last materialization.
 var errNothingChanged = errors.New("nothing changed")
 
-// planRun builds the plan `run assets` (kind "assets") or `run job NAME` (kind
-// "job") would run, with --from-failure when fromFailure is set, and returns the
-// selection recorded with it. The commands and the web UI both plan through it.
-// A selection naming `changed` with nothing changed is errNothingChanged.
-func (c *cli) planRun(ctx context.Context, l *loaded, kind, job, selection, fromFailure string, rc engine.RunConfig) (*engine.Plan, string, error) {
+// plannedRun is a run ready to start: its plan, the selection and run config
+// recorded with it.
+type plannedRun struct {
+	plan      *engine.Plan
+	selection string
+	rc        engine.RunConfig
+}
+
+// planRun plans what `run assets` (kind "assets") or `run job NAME` (kind
+// "job") would run. With fromFailure it plans that run's failed steps, with
+// the config that run had, changed by rc. The commands and the web UI both
+// plan through it. A selection naming `changed` with nothing changed is
+// errNothingChanged.
+func (c *cli) planRun(ctx context.Context, l *loaded, kind, job, selection, fromFailure string, rc engine.RunConfig) (plannedRun, error) {
 	switch kind {
 	case "assets":
 		if fromFailure != "" {
-			nodes, err := c.fromFailure(ctx, l, fromFailure, "assets", "assets")
+			nodes, recorded, err := c.fromFailure(ctx, l, fromFailure, "assets", "assets")
 			if err != nil {
-				return nil, "", err
+				return plannedRun{}, err
 			}
+			rc = recorded.With(rc)
 			var again []string
 			for _, n := range nodes {
 				if asset, _, isCheck := engine.SplitCheckNode(n); isCheck {
 					n = asset // a failed check runs again with its asset
 				}
 				if !l.catalog.HasAsset(n) {
-					return nil, "", engine.Usagef("step %s of run %s no longer exists: the definitions changed since that run", n, fromFailure)
+					return plannedRun{}, engine.Usagef("step %s of run %s no longer exists: the definitions changed since that run", n, fromFailure)
 				}
 				if !slices.Contains(again, n) {
 					again = append(again, n)
@@ -44,26 +54,27 @@ func (c *cli) planRun(ctx context.Context, l *loaded, kind, job, selection, from
 		}
 		selection, none, err := c.resolveChanged(ctx, l, rc, selection)
 		if err != nil {
-			return nil, "", err
+			return plannedRun{}, err
 		}
 		if none {
-			return nil, "", errNothingChanged
+			return plannedRun{}, errNothingChanged
 		}
 		plan, err := l.catalog.PlanAssets(selection, rc)
-		return plan, selection, err
+		return plannedRun{plan, selection, rc}, err
 	case "job":
 		plan, err := l.catalog.PlanJob(job, rc)
 		err = c.withBranchHint(err)
 		if err == nil && fromFailure != "" {
-			nodes, ferr := c.fromFailure(ctx, l, fromFailure, "job", job)
+			nodes, recorded, ferr := c.fromFailure(ctx, l, fromFailure, "job", job)
 			if ferr != nil {
-				return nil, "", ferr
+				return plannedRun{}, ferr
 			}
+			rc = recorded.With(rc)
 			plan, err = l.catalog.PlanJobNodes(job, nodes, rc)
 		}
-		return plan, "", err
+		return plannedRun{plan, "", rc}, err
 	}
-	return nil, "", engine.Usagef("unknown kind of run %q: expected assets or job", kind)
+	return plannedRun{}, engine.Usagef("unknown kind of run %q: expected assets or job", kind)
 }
 
 // recording is a run recorded in the run store as STARTED, not yet run.
@@ -75,15 +86,15 @@ type recording struct {
 
 // startRecording opens the run store and records the run as STARTED, so it is
 // visible (run runs, the web UI) before its first step.
-func (c *cli) startRecording(ctx context.Context, l *loaded, plan *engine.Plan, kind, selection string) (*recording, error) {
+func (c *cli) startRecording(ctx context.Context, l *loaded, p plannedRun, kind string) (*recording, error) {
 	store, err := c.openStore(ctx, false)
 	if err != nil {
 		return nil, err
 	}
 	runID := engine.NewRunID()
 	scope := l.scope()
-	if err := store.StartRun(ctx, runstore.Run{ID: runID, Kind: kind, Name: plan.Name, Selection: selection,
-		Env: l.env.Name, Warehouse: scope.Warehouse, Database: scope.Database, Nodes: plan.Nodes(), Start: time.Now()}); err != nil {
+	if err := store.StartRun(ctx, runstore.Run{ID: runID, Kind: kind, Name: p.plan.Name, Selection: p.selection, Config: runstore.Config(p.rc),
+		Env: l.env.Name, Warehouse: scope.Warehouse, Database: scope.Database, Nodes: p.plan.Nodes(), Start: time.Now()}); err != nil {
 		store.Close()
 		return nil, err
 	}

@@ -49,15 +49,11 @@ func (c *cli) openQueue(ctx context.Context) (runstore.QueueStore, *queue.Queue,
 func queueName(env string) string { return "env_" + env }
 
 // enqueue records a run as QUEUED, puts it on the queue and prints its id.
-func (c *cli) enqueue(ctx context.Context, l *loaded, plan *engine.Plan, flags runFlags, kind, selection string) error {
-	rc, err := flags.runConfig(ctx, l.catalog)
-	if err != nil {
-		return err
-	}
-	qr := queuedRun{plan: plan, rc: rc, maxConcurrency: flags.maxConcurrency, failFast: flags.failFast,
-		kind: kind, selection: selection, steps: flags.distribute == distributeSteps}
+func (c *cli) enqueue(ctx context.Context, l *loaded, p plannedRun, flags runFlags, kind string) error {
+	qr := queuedRun{plan: p.plan, rc: p.rc, maxConcurrency: flags.maxConcurrency, failFast: flags.failFast,
+		kind: kind, selection: p.selection, steps: flags.distribute == distributeSteps}
 	if qr.steps {
-		if err := plan.StepsCanRunApart(); err != nil {
+		if err := p.plan.StepsCanRunApart(); err != nil {
 			return err
 		}
 		if l.spec.Backend == "" {
@@ -108,7 +104,7 @@ func queueRun(ctx context.Context, store runstore.QueueStore, q *queue.Queue, l 
 	if r.kind == "job" {
 		args.Job = r.plan.Name
 	}
-	if err := store.QueueRun(ctx, runstore.Run{ID: runID, Kind: r.kind, Name: r.plan.Name, Selection: r.selection,
+	if err := store.QueueRun(ctx, runstore.Run{ID: runID, Kind: r.kind, Name: r.plan.Name, Selection: r.selection, Config: runstore.Config(r.rc),
 		Env: scope.Env, Warehouse: scope.Warehouse, Database: scope.Database, Nodes: r.plan.Nodes(), Start: time.Now()}); err != nil {
 		return err
 	}
@@ -160,6 +156,8 @@ func (w workerPlanner) plan(a queue.RunArgs, nodes []string) (*engine.Plan, erro
 		return w.l.catalog.PlanAssets(assetSelection(nodes), rc)
 	case "job":
 		return w.l.catalog.PlanJobNodes(a.Job, nodes, rc)
+	case "checks":
+		return w.l.catalog.PlanChecks(a.Selection)
 	}
 	return nil, errors.New("unknown run kind " + a.RunKind)
 }

@@ -31,7 +31,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.failFast, "fail-fast", false, "cancel the rest of the run at the first failure (default: run independent branches to the end)")
 	fl.BoolVar(&f.queue, "queue", false, "queue the run for a worker (run worker) and print its id; workers on many machines need a PostgreSQL instance (ASSETFLOW_INSTANCE)")
 	fl.StringVar(&f.distribute, "distribute", distributeRun, "with --queue: run (one worker runs the whole run) or steps (each step is a queue job of its own, once its upstreams succeed, on any worker that reaches the same warehouse)")
-	fl.StringVar(&f.fromFailure, "from-failure", "", "re-run only the failed, skipped and cancelled steps of RUN_ID (see run runs); what succeeded is loaded through the I/O manager")
+	fl.StringVar(&f.fromFailure, "from-failure", "", "re-run only the failed, skipped and cancelled steps of RUN_ID (see run runs), with its run config changed by any --config/--set; what succeeded is loaded through the I/O manager")
 }
 
 // runConfig reads --config (bounded, under ctx) and applies each --set.
@@ -94,7 +94,7 @@ out of the selection are loaded from the warehouse through their I/O manager.
 			if flags.fromFailure != "" && cmd.Flags().Changed("select") {
 				return engine.Usagef("--select and --from-failure do not go together: choose one")
 			}
-			plan, sel, err := c.planRun(cmd.Context(), l, "assets", "", selection, flags.fromFailure, rc)
+			p, err := c.planRun(cmd.Context(), l, "assets", "", selection, flags.fromFailure, rc)
 			if errors.Is(err, errNothingChanged) {
 				c.printf("nothing changed: every asset's code version matches PRODUCTION's last materialization\n")
 				return nil
@@ -103,12 +103,12 @@ out of the selection are loaded from the warehouse through their I/O manager.
 				return err
 			}
 			if dryRun {
-				return c.dryRunAssets(plan)
+				return c.dryRunAssets(p.plan)
 			}
 			if err := c.requireClone(cmd.Context(), l); err != nil {
 				return err
 			}
-			return c.execute(cmd.Context(), l, plan, flags, "assets", sel)
+			return c.execute(cmd.Context(), l, p, flags, "assets")
 		},
 	}
 	cmd.Flags().StringVar(&selection, "select", "*", "assets to materialize (see the selection syntax above); `changed`: those whose code version differs from PRODUCTION's last materialization, and their downstream")
@@ -134,14 +134,14 @@ func (c *cli) jobCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			plan, _, err := c.planRun(cmd.Context(), l, "job", args[0], "", flags.fromFailure, rc)
+			p, err := c.planRun(cmd.Context(), l, "job", args[0], "", flags.fromFailure, rc)
 			if err != nil {
 				return err
 			}
 			if dryRun {
-				return c.dryRun(plan)
+				return c.dryRun(p.plan)
 			}
-			return c.execute(cmd.Context(), l, plan, flags, "job", "")
+			return c.execute(cmd.Context(), l, p, flags, "job")
 		},
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the ops in order and the statements they would run, without connecting")
@@ -151,15 +151,15 @@ func (c *cli) jobCmd() *cobra.Command {
 
 // execute runs a plan, logging events and recording them in the run store, and
 // prints its summary.
-func (c *cli) execute(ctx context.Context, l *loaded, plan *engine.Plan, flags runFlags, kind, selection string) error {
+func (c *cli) execute(ctx context.Context, l *loaded, p plannedRun, flags runFlags, kind string) error {
 	if flags.queue {
-		return c.enqueue(ctx, l, plan, flags, kind, selection)
+		return c.enqueue(ctx, l, p, flags, kind)
 	}
-	rec, err := c.startRecording(ctx, l, plan, kind, selection)
+	rec, err := c.startRecording(ctx, l, p, kind)
 	if err != nil {
 		return err
 	}
-	res, checks := rec.run(ctx, l, plan, flags)
+	res, checks := rec.run(ctx, l, p.plan, flags)
 	console.Summary(c.stdout, res)
 	checks.write(c.stdout)
 	return res.Err()

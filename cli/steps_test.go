@@ -18,8 +18,6 @@ import (
 
 	"github.com/assetflow/assetflow/cli"
 	"github.com/assetflow/assetflow/engine"
-	"github.com/assetflow/assetflow/internal/pgtest"
-	"github.com/assetflow/assetflow/internal/runstore"
 	"github.com/assetflow/assetflow/resources"
 )
 
@@ -322,19 +320,5 @@ func TestDistributedRunSurvivesPostgresRestart(t *testing.T) {
 	}
 	id := r.enqueue("assets", "--queue", "--distribute", "steps")
 	r.waitFor("the run to be under way", 2*time.Minute, func() bool { return len(r.executions()) >= 10 })
-	if err := pgtest.Shared(t).Restart(); err != nil {
-		t.Fatal(err)
-	}
-	var d *runstore.RunDetail
-	r.waitFor("the run store to answer after the restart", time.Minute, func() bool {
-		var err error
-		d, err = r.store.Run(context.Background(), id) // the first use of a cut connection fails
-		return err == nil
-	})
-	if d.Status != "STARTED" || len(d.Remaining()) == 0 {
-		t.Fatalf("the restart did not land mid-run: %s, %d steps left", d.Status, len(d.Remaining()))
-	}
-	r.waitFor("the run to end after the restart", 5*time.Minute, func() bool { return r.ended([]string{id}) })
-	repeated, _ := r.checkRuns([]string{id})
-	t.Logf("restart with %d of %d steps left; %d executions repeated", len(d.Remaining()), len(d.Steps), repeated)
+	r.restartMidRun(t, id)
 }

@@ -73,22 +73,22 @@ refuses launching and re-executing.`,
 // run assets / run job do it.
 func (c *cli) uiConfig(l *loaded, store ui.Store, runs *sync.WaitGroup, readOnly bool, token string) ui.Config {
 	plan := func(ctx context.Context, req ui.LaunchRequest, rc engine.RunConfig) (*engine.Plan, error) {
-		p, _, err := c.planRun(ctx, l, req.Kind, req.Job, req.Selection, req.FromFailure, rc)
-		return p, err
+		p, err := c.planRun(ctx, l, req.Kind, req.Job, req.Selection, req.FromFailure, rc)
+		return p.plan, err
 	}
 	launch := func(ctx context.Context, req ui.LaunchRequest, rc engine.RunConfig) (string, error) {
-		p, sel, err := c.planRun(ctx, l, req.Kind, req.Job, req.Selection, req.FromFailure, rc)
+		p, err := c.planRun(ctx, l, req.Kind, req.Job, req.Selection, req.FromFailure, rc)
 		if err != nil {
 			return "", err
 		}
-		rec, err := c.startRecording(ctx, l, p, req.Kind, sel)
+		rec, err := c.startRecording(ctx, l, p, req.Kind)
 		if err != nil {
 			return "", err
 		}
 		runs.Add(1)
 		go func() {
 			defer runs.Done()
-			rec.run(ctx, l, p, runFlags{maxConcurrency: 8})
+			rec.run(ctx, l, p.plan, runFlags{maxConcurrency: 8})
 		}()
 		return rec.runID, nil
 	}

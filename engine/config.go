@@ -242,6 +242,23 @@ func Config[C any](ctx *Context) (C, error) {
 // RunConfig is the per-run configuration of nodes: node name -> key -> value.
 type RunConfig map[string]map[string]any
 
+// With returns rc changed by over: each key over sets replaces rc's for that
+// node; the rest of rc stays. Neither is modified.
+func (rc RunConfig) With(over RunConfig) RunConfig {
+	out := RunConfig{}
+	for _, src := range []RunConfig{rc, over} {
+		for node, keys := range src {
+			if out[node] == nil {
+				out[node] = map[string]any{}
+			}
+			for k, v := range keys {
+				out[node][k] = v
+			}
+		}
+	}
+	return out
+}
+
 // ParseRunConfig reads run config in Dagster's shape:
 //
 //	ops:

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -78,5 +79,23 @@ func TestOpDataCannotCrossSteps(t *testing.T) {
 	err = plan.StepsCanRunApart()
 	if err == nil || !strings.Contains(err.Error(), "op use takes the output of op make") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// A re-execution's config is the failed run's, changed key by key by what is
+// given; neither is modified.
+func TestRunConfigWith(t *testing.T) {
+	recorded := engine.RunConfig{"items": {"base_item_id": 80, "sleep_ms": 5}, "stories": {"engine": "go"}}
+	given := engine.RunConfig{"items": {"base_item_id": 90}, "comments": {"engine": "sql"}}
+	got := recorded.With(given)
+	want := engine.RunConfig{"items": {"base_item_id": 90, "sleep_ms": 5}, "stories": {"engine": "go"}, "comments": {"engine": "sql"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	if recorded["items"]["base_item_id"] != 80 || len(given["items"]) != 1 {
+		t.Fatalf("With modified its inputs: %v %v", recorded, given)
+	}
+	if got := engine.RunConfig(nil).With(nil); len(got) != 0 {
+		t.Fatalf("nil with nil: %v", got)
 	}
 }

@@ -71,8 +71,15 @@ func TestReexecuteFromFailure(t *testing.T) {
 	}
 	p.exec("PRODUCTION", `DROP VIEW "PRODUCTION"."HACKER_NEWS"."COMMENTS"`)
 
-	again := p.must(nil, "assets", "--from-failure", run.ID)
+	if got := fmt.Sprint(run.Config); got != "map[items:map[base_item_id:80]]" {
+		t.Errorf("the failed run recorded config %s", got)
+	}
+	// It runs again with the failed run's config, changed by what is given.
+	again := p.must(nil, "assets", "--from-failure", run.ID, "--set", "comments.engine=sql")
 	rerun := p.lastRun()
+	if got := fmt.Sprint(rerun.Config); got != "map[comments:map[engine:sql] items:map[base_item_id:80]]" {
+		t.Errorf("the re-execution ran with config %s", got)
+	}
 	started := p.started(rerun.ID)
 	slices.Sort(started) // checks start at once, in any order
 	if strings.Join(started, ",") != "comments,comments:accepted_values_type,comments:not_null_parent,comments:not_null_type,comments:row_count" ||

@@ -2,6 +2,9 @@ package runstore_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,5 +70,37 @@ func testHistoryQueries(t *testing.T, b backend) {
 	}
 	if _, err := s.RunHeader(ctx, "nope"); !engine.IsInvalidInput(err) {
 		t.Errorf("missing run: %v", err)
+	}
+}
+
+// A run's config is kept whole for re-execution, and shown as JSON with the
+// values of credential-named keys hidden.
+func TestRunConfigIsKeptAndShownWithoutSecrets(t *testing.T) { eachBackend(t, testRunConfigIsKept) }
+
+func testRunConfigIsKept(t *testing.T, b backend) {
+	s := b.open(t)
+	ctx := context.Background()
+	cfg := runstore.Config{"items": {"base_item_id": 80.0, "api_token": "tok-123"}, "db": {"password": "pw-456", "key": "k-789", "monkey": "ok"}}
+	if err := s.StartRun(ctx, runstore.Run{ID: "c1", Kind: "assets", Name: "assets", Env: "local", Start: time.Now(), Config: cfg}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.Run(ctx, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(d.Config) != fmt.Sprint(cfg) {
+		t.Fatalf("kept %v, want %v", d.Config, cfg)
+	}
+	shown, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"tok-123", "pw-456", "k-789"} {
+		if strings.Contains(string(shown), secret) {
+			t.Errorf("%s shown in %s", secret, shown)
+		}
+	}
+	if !strings.Contains(string(shown), `"base_item_id":80`) || !strings.Contains(string(shown), `"monkey":"ok"`) {
+		t.Errorf("parameters hidden too: %s", shown)
 	}
 }

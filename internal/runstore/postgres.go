@@ -76,6 +76,8 @@ CREATE TABLE steps (
 	heartbeat_ns BIGINT,
 	PRIMARY KEY (run_id, node)
 );
+`, `
+ALTER TABLE runs ADD COLUMN config TEXT NOT NULL DEFAULT '';
 `}
 
 // pgMigrateLock is the advisory lock key that serialises migrations of one

@@ -26,9 +26,9 @@ const (
 // QueueRun records a run as QUEUED, waiting for a worker.
 func (s *sqlStore) QueueRun(ctx context.Context, r Run) error {
 	nodes, _ := json.Marshal(r.Nodes)
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO runs (run_id, kind, name, selection, env, nodes, status, started_ns, pid, proc_start, host, job_id, warehouse, database)
-		VALUES (?, ?, ?, ?, ?, ?, 'QUEUED', ?, 0, '', '', 0, ?, ?)`),
-		r.ID, r.Kind, r.Name, r.Selection, r.Env, string(nodes), r.Start.UnixNano(), r.Warehouse, r.Database)
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO runs (run_id, kind, name, selection, env, nodes, status, started_ns, pid, proc_start, host, job_id, warehouse, database, config)
+		VALUES (?, ?, ?, ?, ?, ?, 'QUEUED', ?, 0, '', '', 0, ?, ?, ?)`),
+		r.ID, r.Kind, r.Name, r.Selection, r.Env, string(nodes), r.Start.UnixNano(), r.Warehouse, r.Database, configJSON(r.Config))
 	if err != nil {
 		return s.fail(fmt.Errorf("queue run: %w", err))
 	}

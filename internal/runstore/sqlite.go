@@ -80,6 +80,8 @@ CREATE TABLE steps (                                     -- the steps of a run s
 	heartbeat_ns INTEGER,
 	PRIMARY KEY (run_id, node)
 );
+`, `
+ALTER TABLE runs ADD COLUMN config TEXT NOT NULL DEFAULT ''; -- JSON run config, for re-execution
 `}
 
 // SQLite is the embedded Store: one SQLite file in WAL mode, which several

@@ -62,10 +62,10 @@ func (s *sqlStore) Close() error { return s.db.Close() }
 func (s *sqlStore) StartRun(ctx context.Context, r Run) error {
 	nodes, _ := json.Marshal(r.Nodes)
 	pid := os.Getpid()
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO runs (run_id, kind, name, selection, env, nodes, status, started_ns, pid, proc_start, host, heartbeat_ns, warehouse, database)
-		VALUES (?, ?, ?, ?, ?, ?, 'STARTED', ?, ?, ?, ?, ?, ?, ?)`),
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO runs (run_id, kind, name, selection, env, nodes, status, started_ns, pid, proc_start, host, heartbeat_ns, warehouse, database, config)
+		VALUES (?, ?, ?, ?, ?, ?, 'STARTED', ?, ?, ?, ?, ?, ?, ?, ?)`),
 		r.ID, r.Kind, r.Name, r.Selection, r.Env, string(nodes), r.Start.UnixNano(), pid, processStart(pid), s.host, time.Now().UnixNano(),
-		r.Warehouse, r.Database)
+		r.Warehouse, r.Database, configJSON(r.Config))
 	if err != nil {
 		return s.fail(fmt.Errorf("record run: %w", err))
 	}
@@ -212,18 +212,31 @@ func (s *sqlStore) Runs(ctx context.Context, limit int) ([]Run, error) {
 	return out, rows.Err()
 }
 
+// configJSON is a run config as the config column holds it, every value
+// kept: "" for none.
+func configJSON(c Config) string {
+	if len(c) == 0 {
+		return ""
+	}
+	j, _ := json.Marshal(map[string]map[string]any(c))
+	return string(j)
+}
+
 // runColumns are the columns scanRun reads, in its order.
-const runColumns = `run_id, kind, name, selection, env, nodes, status, error, started_ns, ended_ns, pid, host, warehouse, database, owner = 'steps'`
+const runColumns = `run_id, kind, name, selection, env, nodes, status, error, started_ns, ended_ns, pid, host, warehouse, database, owner = 'steps', config`
 
 func scanRun(row interface{ Scan(...any) error }) (Run, error) {
 	var r Run
-	var nodes string
+	var nodes, config string
 	var started int64
 	var ended sql.NullInt64
-	if err := row.Scan(&r.ID, &r.Kind, &r.Name, &r.Selection, &r.Env, &nodes, &r.Status, &r.Error, &started, &ended, &r.PID, &r.Host, &r.Warehouse, &r.Database, &r.Distributed); err != nil {
+	if err := row.Scan(&r.ID, &r.Kind, &r.Name, &r.Selection, &r.Env, &nodes, &r.Status, &r.Error, &started, &ended, &r.PID, &r.Host, &r.Warehouse, &r.Database, &r.Distributed, &config); err != nil {
 		return r, err
 	}
 	_ = json.Unmarshal([]byte(nodes), &r.Nodes)
+	if config != "" {
+		_ = json.Unmarshal([]byte(config), &r.Config)
+	}
 	r.Start = time.Unix(0, started).UTC()
 	if ended.Valid {
 		r.Duration = time.Duration(ended.Int64 - started)

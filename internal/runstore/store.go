@@ -5,6 +5,8 @@ package runstore
 
 import (
 	"context"
+	"encoding/json"
+	"regexp"
 	"time"
 
 	"github.com/assetflow/assetflow/engine"
@@ -61,9 +63,37 @@ type Run struct {
 	Host      string        `json:"host"`
 	Warehouse string        `json:"warehouse,omitempty"` // backend and place, e.g. "duckdb /abs/folder"
 	Database  string        `json:"database,omitempty"`  // the database it read and wrote
+	// Config is the run config it ran with, which a re-execution from
+	// failure runs with again.
+	Config Config `json:"config,omitempty"`
 	// Distributed is a queued run whose steps are spread over workers, each
 	// step a queue job of its own (run assets --queue --distribute steps).
 	Distributed bool `json:"distributed,omitempty"`
+}
+
+// Config is a run's config as recorded: node -> key -> value. Written as JSON
+// (run runs --json, run show --json, the web UI's API) the values of keys named
+// for a credential (password, token, secret, key ...) are ***: run config is
+// meant for parameters, but one that holds a secret does not show it. The
+// store keeps the values, for re-execution.
+type Config map[string]map[string]any
+
+// secretKey matches config keys named for a credential.
+var secretKey = regexp.MustCompile(`(?i)pass|secret|token|credential|auth|private|(^|_)key($|_)|apikey`)
+
+// MarshalJSON writes the config with credential values hidden.
+func (c Config) MarshalJSON() ([]byte, error) {
+	shown := make(map[string]map[string]any, len(c))
+	for node, keys := range c {
+		shown[node] = make(map[string]any, len(keys))
+		for k, v := range keys {
+			if secretKey.MatchString(k) {
+				v = "***"
+			}
+			shown[node][k] = v
+		}
+	}
+	return json.Marshal(shown)
 }
 
 // Scope is where a materialization was made; an empty field matches anything.

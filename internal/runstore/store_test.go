@@ -176,7 +176,7 @@ func TestUnreadableStores(t *testing.T) {
 	}
 	db.Close()
 	if _, err := runstore.OpenSQLite(context.Background(), newer); err == nil ||
-		!strings.Contains(err.Error(), "run store "+newer+" was written by a newer assetflow (layout 99; this one reads 5)") {
+		!strings.Contains(err.Error(), "run store "+newer+" was written by a newer assetflow (layout 99; this one reads 6)") {
 		t.Errorf("newer: %v", err)
 	}
 }
@@ -275,7 +275,7 @@ func TestNewerPostgresLayoutIsRefused(t *testing.T) {
 	s.Close()
 	withSecret := strings.Replace(url, "postgres://postgres@", "postgres://postgres:s3cret@", 1)
 	_, err = runstore.OpenPostgres(context.Background(), withSecret)
-	if err == nil || !strings.Contains(err.Error(), "was written by a newer assetflow (layout 99; this one reads 4): upgrade, or point ASSETFLOW_INSTANCE elsewhere") {
+	if err == nil || !strings.Contains(err.Error(), "was written by a newer assetflow (layout 99; this one reads 5): upgrade, or point ASSETFLOW_INSTANCE elsewhere") {
 		t.Fatalf("got %v", err)
 	}
 	if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "postgres@") {
