@@ -55,8 +55,9 @@ func folderID(dir string) (string, error) {
 			return "", err
 		}
 		_, werr := tmp.WriteString(hex.EncodeToString(b) + "\n")
+		merr := tmp.Chmod(0o644) // workers of other users on a shared folder read it too
 		cerr := tmp.Close()
-		if err := errors.Join(werr, cerr); err != nil {
+		if err := errors.Join(werr, merr, cerr); err != nil {
 			os.Remove(tmp.Name())
 			return "", err
 		}
