@@ -9,6 +9,7 @@ import (
 
 	"github.com/assetflow/assetflow/engine"
 	"github.com/assetflow/assetflow/internal/queue"
+	"github.com/assetflow/assetflow/internal/runstore"
 )
 
 func (c *cli) workerCmd() *cobra.Command {
@@ -56,6 +57,9 @@ once River's rescuer hands its runs on (after --rescue-after), another worker co
 			}
 			defer store.Close()
 			defer q.Close()
+			if err := clockAgrees(cmd.Context(), store, time.Now, cfg.Heartbeat); err != nil {
+				return err
+			}
 			cfg.Queue = queueName(l.env.Name)
 			cfg.Logger = slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 			l.log.Info().Str("worker", queue.Worker()).Str("env", l.env.Name).Int("concurrency", cfg.Concurrency).
@@ -86,4 +90,23 @@ once River's rescuer hands its runs on (after --rescue-after), another worker co
 	fl.DurationVar(&cfg.PollEvery, "poll", time.Second, "how often an idle worker looks for runs, besides PostgreSQL notifications")
 	fl.DurationVar(&scheduleEvery, "schedule-every", 15*time.Second, "how often the worker checks the schedules for a due tick (each tick queues one run, whichever worker sees it first)")
 	return cmd
+}
+
+// clockAgrees refuses a worker whose clock is off the instance's by more than
+// a heartbeat: workers judge each other's heartbeats by their own clocks, so
+// it would take live steps over, or be taken over while alive.
+func clockAgrees(ctx context.Context, store runstore.QueueStore, local func() time.Time, heartbeat time.Duration) error {
+	skew, unsure, err := store.ClockSkew(ctx, local)
+	if err != nil {
+		return err
+	}
+	if off := skew.Abs() - unsure; off > heartbeat {
+		way := "behind"
+		if skew < 0 {
+			way = "ahead of"
+		}
+		return engine.Usagef("this machine's clock is %s %s the instance's: workers judge each other's heartbeats by their clocks, so they must agree within --heartbeat (%s); synchronise this machine's clock (NTP), or raise --heartbeat",
+			skew.Abs().Round(time.Millisecond), way, heartbeat)
+	}
+	return nil
 }

@@ -29,3 +29,6 @@ func (s *SQLite) FailWrites(ctx context.Context) error {
 	_, err := s.db.ExecContext(ctx, `PRAGMA query_only = 1`)
 	return err
 }
+
+// SetClock makes the store read this machine's time from clock.
+func (s *sqlStore) SetClock(clock func() time.Time) { s.clock = clock }

@@ -160,6 +160,7 @@ type QueueStore interface {
 	WorkerEvents(runID, worker string) EventSink
 	FinishOwned(ctx context.Context, owner string, runID string, status, msg string, end time.Time) (bool, error)
 	CancelQueued(ctx context.Context, runID string, now time.Time) (bool, error)
+	ClockSkew(ctx context.Context, local func() time.Time) (skew, uncertainty time.Duration, err error)
 	Release(ctx context.Context, runID, owner string) error
 
 	// A run spread over workers, one queue job per step (see steps.go).

@@ -8,6 +8,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/internal/pgtest"
 	"github.com/assetflow/assetflow/internal/runstore"
 )
 
@@ -192,6 +193,49 @@ func testStaleHeartbeats(t *testing.T, b backend) {
 		d, err := s.Run(ctx, id)
 		if err != nil || d.Status != status {
 			t.Errorf("%s: %v %v, want %s", id, d, err, status)
+		}
+	}
+}
+
+// The instance's clock is measured against this machine's; a machine whose
+// clock is off by more than a heartbeat does not judge other hosts' runs by
+// their heartbeats (it would fail live ones), and one whose clock agrees does.
+func TestSkewedClockJudgesNoOtherHost(t *testing.T) {
+	{
+		url := pgtest.Shared(t).NewDatabase(t)
+		s, err := runstore.OpenPostgres(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		ctx := context.Background()
+		skew, unsure, err := s.ClockSkew(ctx, time.Now)
+		if err != nil || skew.Abs()-unsure > time.Second {
+			t.Fatalf("the same machine's clocks differ by %s (± %s): %v", skew, unsure, err)
+		}
+		ahead := func() time.Time { return time.Now().Add(time.Hour) }
+		if skew, unsure, _ := s.ClockSkew(ctx, ahead); skew > -time.Hour+time.Second+unsure || skew < -time.Hour-time.Second-unsure {
+			t.Fatalf("a clock an hour ahead measures %s (± %s)", skew, unsure)
+		}
+		if err := s.StartRun(ctx, runstore.Run{ID: "other", Kind: "assets", Name: "assets", Env: "local", Start: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetHost(ctx, "other", "elsewhere", time.Now().Add(-time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		s.SetClock(ahead)
+		if _, err := s.MarkAbandoned(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if d, _ := s.Run(ctx, "other"); d.Status != "STARTED" {
+			t.Fatalf("a machine whose clock is an hour ahead judged another host's run: %s", d.Status)
+		}
+		s.SetClock(time.Now)
+		if n, err := s.MarkAbandoned(ctx); err != nil || n != 1 {
+			t.Fatalf("a machine whose clock agrees: %d %v", n, err)
+		}
+		if d, _ := s.Run(ctx, "other"); d.Status != "FAILURE" {
+			t.Fatalf("another host's stale run: %s", d.Status)
 		}
 	}
 }

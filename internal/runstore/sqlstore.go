@@ -21,7 +21,16 @@ type sqlStore struct {
 	db       *sql.DB
 	host     string
 	postgres bool
-	secrets  [2]string // the URL's user and password, scrubbed from driver errors
+	secrets  [2]string        // the URL's user and password, scrubbed from driver errors
+	clock    func() time.Time // this machine's clock; time.Now unless a test sets it
+}
+
+// now reads this machine's clock.
+func (s *sqlStore) now() time.Time {
+	if s.clock != nil {
+		return s.clock()
+	}
+	return time.Now()
 }
 
 // fail names the store in an error; on PostgreSQL it scrubs the credentials a
@@ -121,7 +130,12 @@ func (s *sqlStore) markAbandoned(ctx context.Context, keep map[string]bool) ([]s
 			return nil, 0, s.fail(err)
 		}
 	}
-	n, err := s.markStale(ctx, time.Now().Add(-StaleAfter))
+	if !s.clockAgrees(ctx, s.now) {
+		// This machine's clock is off: it cannot judge other hosts' heartbeats.
+		// A machine whose clock agrees will.
+		return gone, 0, nil
+	}
+	n, err := s.markStale(ctx, s.now().Add(-StaleAfter))
 	return gone, n, err
 }
 
