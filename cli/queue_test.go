@@ -171,7 +171,7 @@ func (r *queueRig) startWorker(args ...string) *exec.Cmd {
 // this one), with vars over the rig's; it returns the process and its log.
 func (r *queueRig) startWorkerIn(ns string, vars map[string]string, args ...string) (*exec.Cmd, string) {
 	r.t.Helper()
-	argv := append([]string{os.Args[0], "worker", "--heartbeat", "200ms", "--rescue-after", "2s", "--poll", "100ms", "--log-format", "json"}, args...)
+	argv := append([]string{os.Args[0], "worker", "--heartbeat", "400ms", "--rescue-after", "2s", "--poll", "100ms", "--log-format", "json"}, args...)
 	if ns != "" {
 		argv = append([]string{"ip", "netns", "exec", ns}, argv...) // it execs the worker: the pid is the worker's
 	}

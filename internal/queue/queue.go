@@ -79,6 +79,7 @@ func Open(ctx context.Context, url string) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("instance %s: not a usable PostgreSQL URL", where)
 	}
+	runstore.GuardSession(cfg.ConnConfig)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("instance %s: %s", where, scrub(err, cfg.ConnConfig))

@@ -80,7 +80,7 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	if nodes != nil && len(nodes) == 0 {
 		res = &engine.RunResult{RunID: a.RunID, Status: engine.RunSuccess}
 	} else {
-		sink := w.store.WorkerEvents(a.RunID, Worker())
+		sink := w.store.WorkerEvents(a.RunID, owner, Worker())
 		res, err = w.exec(runCtx, a, nodes, sink)
 		err = errors.Join(err, sink.Close())
 	}

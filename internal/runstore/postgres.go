@@ -100,6 +100,7 @@ func OpenPostgres(ctx context.Context, rawURL string) (*Postgres, error) {
 	if err != nil {
 		return nil, fmt.Errorf("instance %s: not a usable PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE)", where)
 	}
+	GuardSession(cfg)
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(8)
 	s := &Postgres{&sqlStore{where: where, db: db, postgres: true, secrets: [2]string{cfg.User, cfg.Password}}}
@@ -156,6 +157,23 @@ func (s *Postgres) migrate(ctx context.Context, cfg *pgx.ConnConfig) error {
 // message may repeat.
 func (s *Postgres) wrap(err error, cfg *pgx.ConnConfig) error {
 	return fmt.Errorf("instance %s: %s", s.where, Scrub(err.Error(), cfg.User, cfg.Password))
+}
+
+// GuardSession sets, unless the URL already does, how long the server lets a
+// session sit idle in a transaction (10 s) and wait for a lock (60 s). A
+// worker cut off from the network in the middle of a transaction would
+// otherwise hold its locks (a run's row) until TCP gives up, hours later, and
+// every other worker moving that run on would wait as long. Assetflow's
+// transactions take milliseconds.
+func GuardSession(cfg *pgx.ConnConfig) {
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	for k, v := range map[string]string{"idle_in_transaction_session_timeout": "10s", "lock_timeout": "60s"} {
+		if _, set := cfg.RuntimeParams[k]; !set {
+			cfg.RuntimeParams[k] = v
+		}
+	}
 }
 
 // Where names the instance, without credentials.

@@ -148,6 +148,27 @@ func (s *sqlStore) FinishOwned(ctx context.Context, owner string, runID string, 
 	return n == 1, nil
 }
 
+// ownsRun locks the run and refuses, with ErrNotOwner, unless owner executes
+// it.
+func (s *sqlStore) ownsRun(ctx context.Context, tx *sql.Tx, runID, owner string) error {
+	query := `SELECT owner, status FROM runs WHERE run_id = ?`
+	if s.postgres {
+		query += ` FOR UPDATE`
+	}
+	var who, status string
+	if err := tx.QueryRowContext(ctx, s.q(query), runID).Scan(&who, &status); err != nil {
+		return s.fail(err)
+	}
+	if who != owner || status != "STARTED" {
+		return fmt.Errorf("run %s: %w", runID, ErrNotOwnerOfRun)
+	}
+	return nil
+}
+
+// ErrNotOwnerOfRun is a write refused because this execution no longer owns
+// the queued run: another worker took it over, or it ended.
+var ErrNotOwnerOfRun = fmt.Errorf("this worker no longer owns the run (another worker took it over, or it ended): %w", ErrNotOwner)
+
 // QueueStore is a Store that also keeps queued runs; both backends are one.
 type QueueStore interface {
 	Store
@@ -157,7 +178,7 @@ type QueueStore interface {
 	Claim(ctx context.Context, runID, owner string, now, staleBefore time.Time) (string, error)
 	Heartbeat(ctx context.Context, runID, owner string, now time.Time) (mine, cancel bool, err error)
 	RequestCancel(ctx context.Context, runID string, now time.Time) error
-	WorkerEvents(runID, worker string) EventSink
+	WorkerEvents(runID, owner, worker string) EventSink
 	FinishOwned(ctx context.Context, owner string, runID string, status, msg string, end time.Time) (bool, error)
 	CancelQueued(ctx context.Context, runID string, now time.Time) (bool, error)
 	ClockSkew(ctx context.Context, local func() time.Time) (skew, uncertainty time.Duration, err error)

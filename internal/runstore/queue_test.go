@@ -2,6 +2,7 @@ package runstore_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -57,7 +58,7 @@ func testClaimHeartbeatTakeover(t *testing.T, b backend) {
 	if !started().Equal(t0) {
 		t.Fatalf("a queued run starts when a worker claims it (%s), not when queued: %s", t0, started())
 	}
-	sink := s.WorkerEvents("q1", "host1:11")
+	sink := s.WorkerEvents("q1", "w1", "host1:11")
 	sink.Emit(engine.Event{RunID: "q1", Type: engine.EventStepStart, Node: "a", Time: t0})
 	sink.Emit(engine.Event{RunID: "q1", Type: engine.EventStepSuccess, Node: "a", Attempt: 1, Time: t0})
 	if err := sink.Close(); err != nil {
@@ -88,7 +89,14 @@ func testClaimHeartbeatTakeover(t *testing.T, b backend) {
 	if r := d.Remaining(); len(r) != 1 || r[0] != "b" || d.Steps[0].Worker != "host1:11" {
 		t.Fatalf("remaining %v, steps %+v", r, d.Steps)
 	}
-	sink = s.WorkerEvents("q1", "host2:22")
+	// w1, taken over, can record nothing more: a success of its would be a
+	// second one, since w2 runs what had not succeeded when it took over.
+	late := s.WorkerEvents("q1", "w1", "host1:11")
+	late.Emit(engine.Event{RunID: "q1", Type: engine.EventStepSuccess, Node: "b", Attempt: 1, Time: t0})
+	if err := late.Close(); !errors.Is(err, runstore.ErrNotOwner) {
+		t.Fatalf("w1 recording after the takeover: %v", err)
+	}
+	sink = s.WorkerEvents("q1", "w2", "host2:22")
 	sink.Emit(engine.Event{RunID: "q1", Type: engine.EventStepStart, Node: "b", Time: t0})
 	sink.Emit(engine.Event{RunID: "q1", Type: engine.EventStepSuccess, Node: "b", Attempt: 1, Time: t0})
 	if err := sink.Close(); err != nil {
@@ -237,5 +245,26 @@ func TestSkewedClockJudgesNoOtherHost(t *testing.T) {
 		if d, _ := s.Run(ctx, "other"); d.Status != "FAILURE" {
 			t.Fatalf("another host's stale run: %s", d.Status)
 		}
+	}
+}
+
+// The instance's sessions tell the server to end one that sits idle in a
+// transaction (a worker cut off in the middle of one) and to stop waiting
+// for a lock, so its locks do not hold other workers until TCP gives up. The
+// behaviour itself is TestWorkersInNetworkNamespaces's: the worker it cuts off
+// is often in the middle of a transaction on the run's row.
+func TestPostgresSessionsAreGuarded(t *testing.T) {
+	url := pgtest.Shared(t).NewDatabase(t)
+	s, err := runstore.OpenPostgres(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var idle, lock string
+	if err := s.DB().QueryRow(`SELECT current_setting('idle_in_transaction_session_timeout'), current_setting('lock_timeout')`).Scan(&idle, &lock); err != nil {
+		t.Fatal(err)
+	}
+	if idle != "10s" || lock != "1min" {
+		t.Fatalf("idle_in_transaction_session_timeout %s, lock_timeout %s", idle, lock)
 	}
 }

@@ -38,6 +38,9 @@ type batchSink struct {
 	// Set for one step of a run spread over workers: events are written only
 	// while this execution owns the step (see StepEvents).
 	step *stepFence
+	// Set for a queued run executed whole: events are written only while this
+	// execution owns the run (see WorkerEvents).
+	runOwner string
 }
 
 // Events returns a batching sink for the run.
@@ -47,9 +50,14 @@ func (s *sqlStore) Events(runID string) EventSink {
 	return b
 }
 
-// WorkerEvents returns a sink for a queued run executed by a worker (host:pid).
-func (s *sqlStore) WorkerEvents(runID, worker string) EventSink {
-	b := &batchSink{store: s, runID: runID, ch: make(chan engine.Event, 4096), done: make(chan struct{}), worker: worker, continued: true}
+// WorkerEvents returns a sink for a queued run that owner, a worker's
+// execution of it on worker (host:pid), runs. It writes only while owner holds
+// the run (ErrNotOwner otherwise): a worker whose run was taken over after its
+// heartbeat went stale (it was starved of CPU, or cut off) cannot record a
+// step's success the new owner runs again.
+func (s *sqlStore) WorkerEvents(runID, owner, worker string) EventSink {
+	b := &batchSink{store: s, runID: runID, ch: make(chan engine.Event, 4096), done: make(chan struct{}), worker: worker,
+		continued: true, runOwner: owner}
 	go b.loop()
 	return b
 }
@@ -126,6 +134,12 @@ func (b *batchSink) writeOnce(batch []engine.Event) error {
 	}
 	defer tx.Rollback()
 	seq := b.seq
+	if b.runOwner != "" {
+		if err := b.store.ownsRun(ctx, tx, b.runID, b.runOwner); err != nil {
+			return err
+		}
+		seq = 0 // a worker before this one may have written after b.seq
+	}
 	if b.step != nil {
 		// Other workers write this run's events too: hold the run, check this
 		// execution still owns the step, and number after what is there.
