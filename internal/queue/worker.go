@@ -66,8 +66,9 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	if err != nil {
 		return w.release(ctx, a.RunID, owner, err)
 	}
-	var nodes []string
-	if remaining := d.Remaining(); len(remaining) < len(d.Steps) {
+	var nodes []string // nil: the whole run
+	remaining := d.Remaining()
+	if len(remaining) < len(d.Steps) {
 		nodes = remaining // a run begun by a worker that died
 	}
 	runCtx, cancel, wg := outlive(ctx, w.stop)
@@ -77,7 +78,10 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 		w.heartbeat(runCtx, cancel, a.RunID, owner)
 	}()
 	var res *engine.RunResult
-	if nodes != nil && len(nodes) == 0 {
+	if len(remaining) == 0 {
+		// Its worker died after the last step succeeded, before recording
+		// the end: nothing is left to run. (Remaining is nil then: running
+		// "nodes" would run the whole run again.)
 		res = &engine.RunResult{RunID: a.RunID, Status: engine.RunSuccess}
 	} else {
 		sink := w.store.WorkerEvents(a.RunID, owner, Worker())
