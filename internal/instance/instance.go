@@ -39,9 +39,10 @@ func Resolve(lookup func(string) (string, bool)) (Instance, error) {
 	val, _ := lookup(Var)
 	runs, _ := lookup(RunsVar)
 	val, runs = strings.TrimSpace(val), strings.TrimSpace(runs)
-	if scheme, _, ok := strings.Cut(val, "://"); ok {
+	if scheme, rest, ok := strings.Cut(val, "://"); ok {
 		switch strings.ToLower(scheme) {
 		case "postgres", "postgresql":
+			val = strings.ToLower(scheme) + "://" + rest // POSTGRES:// is the same URL; the driver reads only lower case
 		default:
 			return Instance{}, engine.Usagef("%s=%s: expected a folder or a postgres:// URL", Var, runstore.RedactURL(val))
 		}
@@ -50,6 +51,12 @@ func Resolve(lookup func(string) (string, bool)) (Instance, error) {
 				Var, runstore.RedactURL(val), RunsVar, runs, RunsVar)
 		}
 		return Instance{URL: val}, nil
+	}
+	if lower := strings.ToLower(val); strings.HasPrefix(lower, "postgres:") || strings.HasPrefix(lower, "postgresql:") {
+		// A mistyped URL (postgres:/host/db) would otherwise be a folder of that
+		// name on this machine, and the history would silently stay local. The
+		// value is not shown: it may hold a password.
+		return Instance{}, engine.Usagef("%s starts with postgres: but not postgres://: write postgres://USER:PASSWORD@HOST:PORT/DATABASE", Var)
 	}
 	dir := val
 	if dir == "" {

@@ -28,7 +28,8 @@ func TestResolve(t *testing.T) {
 		// ASSETFLOW_RUNS is narrower: it wins over a folder instance's runs.db.
 		{vars: map[string]string{"ASSETFLOW_INSTANCE": dir, "ASSETFLOW_RUNS": "/x/r.db"}, runsDB: "/x/r.db"},
 		{vars: map[string]string{"ASSETFLOW_INSTANCE": "postgres://u:p@db/flow"}, url: "postgres://u:p@db/flow", wantPostgres: true},
-		{vars: map[string]string{"ASSETFLOW_INSTANCE": " PostgreSQL://db/flow "}, url: "PostgreSQL://db/flow", wantPostgres: true},
+		// The driver reads only a lower-case scheme: the same URL, in its spelling.
+		{vars: map[string]string{"ASSETFLOW_INSTANCE": " PostgreSQL://db/flow "}, url: "postgresql://db/flow", wantPostgres: true},
 	} {
 		got, err := resolve(c.vars)
 		if err != nil {
@@ -54,6 +55,9 @@ func TestResolveRefusesAndHidesCredentials(t *testing.T) {
 		{map[string]string{"ASSETFLOW_INSTANCE": "postgress://root:hunter2@db/flow"}, "expected a folder or a postgres:// URL"},
 		{map[string]string{"ASSETFLOW_INSTANCE": "postgres://root:hunter2@db/flow", "ASSETFLOW_RUNS": "r.db"}, "are both set"},
 		{map[string]string{"ASSETFLOW_INSTANCE": file}, "is a file: expected a folder"},
+		// Mistyped URLs are not folders named after them (the history would stay local).
+		{map[string]string{"ASSETFLOW_INSTANCE": "postgres:/root:hunter2@db/flow"}, "starts with postgres: but not postgres://"},
+		{map[string]string{"ASSETFLOW_INSTANCE": "PostgreSQL:root:hunter2@db"}, "starts with postgres: but not postgres://"},
 	} {
 		_, err := resolve(c.vars)
 		var usage *engine.UsageError

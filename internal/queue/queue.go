@@ -25,6 +25,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/assetflow/assetflow/engine"
 	"github.com/assetflow/assetflow/internal/runstore"
 )
 
@@ -77,7 +78,7 @@ func Open(ctx context.Context, url string) (*Queue, error) {
 	where := runstore.RedactURL(url)
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("instance %s: not a usable PostgreSQL URL", where)
+		return nil, engine.Usagef("instance %s: not a usable PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE)", where)
 	}
 	runstore.GuardSession(cfg.ConnConfig)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/assetflow/assetflow/engine"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 )
@@ -98,7 +99,7 @@ func OpenPostgres(ctx context.Context, rawURL string) (*Postgres, error) {
 	where := RedactURL(rawURL)
 	cfg, err := pgx.ParseConfig(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("instance %s: not a usable PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE)", where)
+		return nil, engine.Usagef("instance %s: not a usable PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE)", where)
 	}
 	GuardSession(cfg)
 	db := stdlib.OpenDB(*cfg)
@@ -182,10 +183,12 @@ func (s *Postgres) Where() string { return s.where }
 // DB is the instance's database, for the queue and schedules that share it.
 func (s *Postgres) DB() *sql.DB { return s.db }
 
-// Scrub removes a user name and password from a driver's message: every
-// occurrence of the password, and of the user name as a word (the server
-// names it, as in role "bob" does not exist).
+// Scrub readies a driver's message to be shown: it removes the user name and
+// password (every occurrence of the password, and of the user name as a word:
+// the server names it, as in role "bob" does not exist) and puts the message
+// on one line (pgx breaks a failed connection's message over two).
 func Scrub(msg, user, password string) string {
+	msg = strings.Join(strings.Fields(msg), " ")
 	if password != "" {
 		msg = strings.ReplaceAll(msg, password, "xxxxx")
 	}
