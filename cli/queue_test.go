@@ -637,3 +637,23 @@ func testRunWhoseWorkerDiedAfterItsLastStep(t *testing.T, backend string) {
 		t.Errorf("%d steps ran again after they had all succeeded", n)
 	}
 }
+
+// A worker's flags are checked before it connects, each error naming the flag
+// and what it takes.
+func TestWorkerFlagsAreChecked(t *testing.T) {
+	r := newQueueRigOn(t, 0, "sqlite")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--concurrency", "0"}, "--concurrency 0: expected 1 to 10000"},
+		{[]string{"--concurrency", "100000"}, "--concurrency 100000: expected 1 to 10000"},
+		{[]string{"--heartbeat", "5ms"}, "--heartbeat 5ms: expected 10ms or more"},
+		{[]string{"--heartbeat", "1h"}, "expected more than three heartbeats"},
+	} {
+		code, _, errOut := r.cli(append([]string{"worker"}, c.args...)...)
+		if code != 2 || !strings.Contains(errOut, c.want) || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+			t.Errorf("worker %v: exit %d %q, want one line with %q", c.args, code, errOut, c.want)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/spf13/cobra"
 
 	"github.com/assetflow/assetflow/engine"
@@ -27,8 +29,8 @@ once River's rescuer hands its runs on (after --rescue-after), another worker co
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			switch {
-			case cfg.Concurrency < 1:
-				return engine.Usagef("--concurrency %d: expected 1 or more", cfg.Concurrency)
+			case cfg.Concurrency < 1 || cfg.Concurrency > river.QueueNumWorkersMax:
+				return engine.Usagef("--concurrency %d: expected 1 to %d", cfg.Concurrency, river.QueueNumWorkersMax)
 			case cfg.Heartbeat < 10*time.Millisecond:
 				return engine.Usagef("--heartbeat %s: expected 10ms or more", cfg.Heartbeat)
 			case cfg.RescueAfter <= 3*cfg.Heartbeat:
