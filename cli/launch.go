@@ -122,10 +122,9 @@ func (rec *recording) run(ctx context.Context, l *loaded, plan *engine.Plan, fla
 // the sinks (the run's history, a tally): the command line, the web UI and a
 // worker run plans the same way.
 func runPlan(ctx context.Context, l *loaded, plan *engine.Plan, maxConcurrency int, failFast bool, runID string, sinks ...engine.EventSink) *engine.RunResult {
-	used := plan.Resources()
-	for _, r := range l.catalog.Describe().Resources {
-		if r.Notice != "" && slices.Contains(used, r.Key) {
-			l.log.Info().Str("env", l.env.Name).Msg(r.Notice)
+	for _, key := range plan.Resources() {
+		if notice := l.catalog.ResourceNotice(key); notice != "" {
+			l.log.Info().Str("env", l.env.Name).Msg(notice)
 		}
 	}
 	nodeLog := l.log

@@ -40,7 +40,6 @@ type ResourceView struct {
 	Description string            `json:"description,omitempty"`
 	Requires    []string          `json:"requires,omitempty"`
 	Settings    map[string]string `json:"settings"`
-	Notice      string            `json:"-"` // see Resource.Notice
 }
 
 // Describe returns the catalog's view.
@@ -57,7 +56,7 @@ func (c *Catalog) Describe() GraphView {
 	}
 	for _, key := range sortedKeys(c.resources) {
 		r := c.resources[key]
-		rv := ResourceView{Key: key, Description: r.Description, Requires: r.Requires, Settings: map[string]string{}, Notice: r.Notice}
+		rv := ResourceView{Key: key, Description: r.Description, Requires: r.Requires, Settings: map[string]string{}}
 		for _, s := range r.Settings {
 			rv.Settings[s.Name] = s.Shown()
 		}

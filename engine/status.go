@@ -80,3 +80,7 @@ func (c *Catalog) ResourceSpec(key string) (any, bool) {
 	}
 	return def.Spec, true
 }
+
+// ResourceNotice returns what a run that uses the resource logs first (see
+// Resource.Notice), "" for none.
+func (c *Catalog) ResourceNotice(key string) string { return c.resources[key].Notice }

@@ -63,7 +63,7 @@ type page struct {
 }
 
 func (s *Server) page(title, name string) page {
-	return page{Title: title, Page: name, CSRF: s.csrf, ReadOnly: s.cfg.ReadOnly, Env: s.cfg.Catalog.Describe().Env}
+	return page{Title: title, Page: name, CSRF: s.csrf, ReadOnly: s.cfg.ReadOnly, Env: s.cfg.Catalog.Env()}
 }
 
 // render executes a page into a buffer first, so a template error never sends
