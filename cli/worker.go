@@ -102,7 +102,7 @@ func clockAgrees(ctx context.Context, store runstore.QueueStore, local func() ti
 	if err != nil {
 		return err
 	}
-	if off := skew.Abs() - unsure; off > heartbeat {
+	if runstore.ClockOff(skew, unsure, heartbeat) {
 		way := "behind"
 		if skew < 0 {
 			way = "ahead of"

@@ -35,9 +35,27 @@ func (s *sqlStore) ClockSkew(ctx context.Context, local func() time.Time) (skew,
 	return skew, best / 2, nil
 }
 
+// ClockOff reports whether a clock measured skew (± unsure) off the
+// instance's is off by more than limit, as far as can be told.
+func ClockOff(skew, unsure, limit time.Duration) bool { return skew.Abs()-unsure > limit }
+
+// remeasureAfter is how long a store trusts its last measure of the clock: a
+// command opens the store once, but the web UI keeps it open and judges runs
+// on every request.
+const remeasureAfter = time.Minute
+
 // clockAgrees reports whether this machine's clock is within a heartbeat of
-// the instance's, as far as can be told.
+// the instance's, measured at most once a minute.
 func (s *sqlStore) clockAgrees(ctx context.Context, local func() time.Time) bool {
+	s.clockMu.Lock()
+	defer s.clockMu.Unlock()
+	if !s.clockAt.IsZero() && local().Sub(s.clockAt).Abs() < remeasureAfter {
+		return s.clockOK
+	}
 	skew, unsure, err := s.ClockSkew(ctx, local)
-	return err == nil && skew.Abs()-unsure <= HeartbeatEvery
+	if err != nil {
+		return false // not remembered: the next call measures again
+	}
+	s.clockOK, s.clockAt = !ClockOff(skew, unsure, HeartbeatEvery), local()
+	return s.clockOK
 }

@@ -31,4 +31,9 @@ func (s *SQLite) FailWrites(ctx context.Context) error {
 }
 
 // SetClock makes the store read this machine's time from clock.
-func (s *sqlStore) SetClock(clock func() time.Time) { s.clock = clock }
+// The clock is measured against the instance's again at once.
+func (s *sqlStore) SetClock(clock func() time.Time) {
+	s.clockMu.Lock()
+	defer s.clockMu.Unlock()
+	s.clock, s.clockAt = clock, time.Time{}
+}

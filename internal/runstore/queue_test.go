@@ -3,6 +3,7 @@ package runstore_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -238,9 +239,19 @@ func TestSkewedClockJudgesNoOtherHost(t *testing.T) {
 		if d, _ := s.Run(ctx, "other"); d.Status != "STARTED" {
 			t.Fatalf("a machine whose clock is an hour ahead judged another host's run: %s", d.Status)
 		}
-		s.SetClock(time.Now)
+		var reads atomic.Int64 // how often this machine's clock is read
+		s.SetClock(func() time.Time { reads.Add(1); return time.Now() })
 		if n, err := s.MarkAbandoned(ctx); err != nil || n != 1 {
 			t.Fatalf("a machine whose clock agrees: %d %v", n, err)
+		}
+		// The measure (three round trips, six reads) is not repeated within a
+		// minute: the web UI judges runs on every request.
+		first := reads.Load()
+		if _, err := s.MarkAbandoned(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if again := reads.Load() - first; first < 7 || again >= 6 {
+			t.Errorf("clock read %d times by the first judgement and %d by the next: the measure was repeated", first, again)
 		}
 		if d, _ := s.Run(ctx, "other"); d.Status != "FAILURE" {
 			t.Fatalf("another host's stale run: %s", d.Status)

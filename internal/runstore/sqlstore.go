@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/assetflow/assetflow/engine"
@@ -23,6 +24,10 @@ type sqlStore struct {
 	postgres bool
 	secrets  [2]string        // the URL's user and password, scrubbed from driver errors
 	clock    func() time.Time // this machine's clock; time.Now unless a test sets it
+
+	clockMu sync.Mutex // guards the last measure of the clock (see clockAgrees)
+	clockOK bool
+	clockAt time.Time
 }
 
 // now reads this machine's clock.
