@@ -24,6 +24,10 @@ func CheckPath(path string) error {
 	return nil
 }
 
+// SQLiteURI is the SQLite "file:" URI of a file path, taken literally (see
+// uriPath); parameters follow a "?".
+func SQLiteURI(path string) string { return "file:" + uriPath(path) }
+
 // uriPath escapes a file path for an SQLite "file:" URI, so that ?, # and %
 // stay part of the name instead of starting parameters, a fragment or an
 // escape, and a leading // is not read as an authority.
