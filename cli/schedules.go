@@ -116,8 +116,8 @@ func (c *cli) schedulesCmd() *cobra.Command {
 					if len(ticks) == 1 {
 						r.Last = &ticks[0]
 						r.Last.Schedule = s.Name
-						if d, err := store.Run(cmd.Context(), ticks[0].RunID); err == nil {
-							r.Status = d.Status
+						if h, err := store.RunHeader(cmd.Context(), ticks[0].RunID); err == nil {
+							r.Status = h.Status
 						}
 					}
 				}

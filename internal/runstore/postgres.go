@@ -177,10 +177,7 @@ func GuardSession(cfg *pgx.ConnConfig) {
 	}
 }
 
-// Where names the instance, without credentials.
-func (s *Postgres) Where() string { return s.where }
-
-// DB is the instance's database, for the queue and schedules that share it.
+// DB is the instance's database connection pool, for tests to look inside.
 func (s *Postgres) DB() *sql.DB { return s.db }
 
 // Scrub readies a driver's message to be shown: it removes the user name and

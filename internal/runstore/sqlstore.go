@@ -367,29 +367,27 @@ func decodePayload(e *engine.Event, payload sql.NullString) {
 	}
 }
 
-// LastMaterializations returns each asset's latest materialization, anywhere.
-func (s *sqlStore) LastMaterializations(ctx context.Context) (map[string]Materialization, error) {
-	return s.LastMaterializationsIn(ctx, Scope{})
-}
-
 // LastMaterializationsIn returns each asset's latest materialization made by a
 // run of the scope's environment and warehouse into the scope's database; an
 // empty field matches anything.
 func (s *sqlStore) LastMaterializationsIn(ctx context.Context, scope Scope) (map[string]Materialization, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT e.node, e.run_id, e.time_ns, e.mat FROM events e JOIN runs r ON r.run_id = e.run_id
 		WHERE e.type = 'ASSET_MATERIALIZATION' AND (? = '' OR r.env = ?) AND (? = '' OR r.warehouse = ?)
-		ORDER BY e.time_ns`), scope.Env, scope.Env, scope.Warehouse, scope.Warehouse)
+		ORDER BY e.time_ns DESC, e.seq DESC`), scope.Env, scope.Env, scope.Warehouse, scope.Warehouse)
 	if err != nil {
 		return nil, s.fail(err)
 	}
 	defer rows.Close()
 	out := map[string]Materialization{}
-	for rows.Next() {
+	for rows.Next() { // newest first: an asset's first row in the scope's database is its latest
 		var m Materialization
 		var t int64
 		var mat sql.NullString
 		if err := rows.Scan(&m.Asset, &m.RunID, &t, &mat); err != nil {
 			return nil, s.fail(err)
+		}
+		if _, found := out[m.Asset]; found {
+			continue // an older one: not decoded
 		}
 		m.Time = time.Unix(0, t).UTC()
 		var em engine.Materialization

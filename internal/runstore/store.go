@@ -24,13 +24,14 @@ type Store interface {
 	FinishRun(ctx context.Context, res *engine.RunResult) error
 	// Runs returns the most recent runs, newest first.
 	Runs(ctx context.Context, limit int) ([]Run, error)
+	// RunHeader returns one run's record without its steps, cheaply.
+	RunHeader(ctx context.Context, id string) (Run, error)
 	// Run returns one run with its steps and materializations.
 	Run(ctx context.Context, id string) (*RunDetail, error)
-	// LastMaterializations returns each asset's latest materialization.
-	LastMaterializations(ctx context.Context) (map[string]Materialization, error)
-	// LastMaterializationsIn is LastMaterializations limited to one
-	// environment, warehouse and database, so a branch's table is never
-	// credited to production's, nor DuckDB's to Snowflake's.
+	// LastMaterializationsIn returns each asset's latest materialization in
+	// one environment, warehouse and database (an empty field matches any), so
+	// a branch's table is never credited to production's, nor DuckDB's to
+	// Snowflake's.
 	LastMaterializationsIn(ctx context.Context, scope Scope) (map[string]Materialization, error)
 	// LastCheckEvaluations returns each asset check's latest evaluation in
 	// runs of the environment ("" for any).

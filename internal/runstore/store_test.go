@@ -144,7 +144,7 @@ func testEveryEventTypeRoundTrips(t *testing.T, b backend) {
 	if err != nil || strings.Join(rerun, ",") != "comments,stories,extra" {
 		t.Errorf("rerun %v (%v)", rerun, err)
 	}
-	last, err := s.LastMaterializations(ctx)
+	last, err := s.LastMaterializationsIn(ctx, runstore.Scope{})
 	if err != nil || last["items"].RunID != "r1" || last["items"].Rows != 967 {
 		t.Errorf("last materializations %v (%v)", last, err)
 	}
