@@ -29,12 +29,8 @@ type batchSink struct {
 	once  sync.Once
 	err   error
 	seq   int64
-	// Set for queued runs: the worker named on each event; the run may have
-	// events of an earlier worker already (seq continues after them); and a
-	// step's end is written at once, so a worker killed after it does not
-	// leave the step to be run again.
-	worker    string
-	continued bool
+	// Set for queued runs: the worker named on each event.
+	worker string
 	// Set for one step of a run spread over workers: events are written only
 	// while this execution owns the step (see StepEvents).
 	step *stepFence
@@ -42,6 +38,12 @@ type batchSink struct {
 	// execution owns the run (see WorkerEvents).
 	runOwner string
 }
+
+// shared reports whether other workers write the run's events too (a queued
+// run, whole or step by step): each write then numbers after what is there,
+// under the run's lock, and a step's end is written at once, so a worker
+// killed after it does not leave the step to be run again.
+func (b *batchSink) shared() bool { return b.runOwner != "" || b.step != nil }
 
 // Events returns a batching sink for the run.
 func (s *sqlStore) Events(runID string) EventSink {
@@ -57,7 +59,7 @@ func (s *sqlStore) Events(runID string) EventSink {
 // step's success the new owner runs again.
 func (s *sqlStore) WorkerEvents(runID, owner, worker string) EventSink {
 	b := &batchSink{store: s, runID: runID, ch: make(chan engine.Event, 4096), done: make(chan struct{}), worker: worker,
-		continued: true, runOwner: owner}
+		runOwner: owner}
 	go b.loop()
 	return b
 }
@@ -97,7 +99,7 @@ func (b *batchSink) loop() {
 				continue // the step's own one-node run; the run's events are the store's
 			}
 			batch = append(batch, e)
-			if len(batch) == batchSize || (b.continued && e.Type == engine.EventStepSuccess) {
+			if len(batch) == batchSize || (b.shared() && e.Type == engine.EventStepSuccess) {
 				flush()
 			}
 		case <-tick.C:
@@ -110,7 +112,7 @@ func (b *batchSink) loop() {
 // failed write for up to retryFor (the instance restarting, a network
 // blip), since its events are how another worker knows what succeeded.
 func (b *batchSink) write(batch []engine.Event) error {
-	if !b.continued {
+	if !b.shared() {
 		return b.writeOnce(batch)
 	}
 	deadline := time.Now().Add(retryFor)
@@ -138,19 +140,15 @@ func (b *batchSink) writeOnce(batch []engine.Event) error {
 		if err := b.store.ownsRun(ctx, tx, b.runID, b.runOwner); err != nil {
 			return err
 		}
-		seq = 0 // a worker before this one may have written after b.seq
 	}
 	if b.step != nil {
-		// Other workers write this run's events too: hold the run, check this
-		// execution still owns the step, and number after what is there.
 		if err := b.step.check(ctx, b.store, tx, b.runID); err != nil {
 			return err
 		}
-		seq = 0
 	}
-	if b.continued && seq == 0 {
-		if err := tx.QueryRowContext(ctx, b.store.q(`SELECT COALESCE(max(seq), 0) FROM events WHERE run_id = ?`), b.runID).Scan(&seq); err != nil {
-			return b.store.fail(err)
+	if b.shared() { // held by the check above: number after what other workers wrote
+		if seq, err = b.store.lastSeq(ctx, tx, b.runID); err != nil {
+			return err
 		}
 	}
 	seq, err = b.store.insertEvents(ctx, tx, b.runID, seq, b.worker, batch)

@@ -193,7 +193,7 @@ func (s *sqlStore) ReleaseStep(ctx context.Context, runID, node, owner string) e
 // records the step's end in the same transaction as its end event.
 func (s *sqlStore) StepEvents(runID, node, owner, worker string) EventSink {
 	b := &batchSink{store: s, runID: runID, ch: make(chan engine.Event, 4096), done: make(chan struct{}),
-		worker: worker, continued: true, step: &stepFence{node: node, owner: owner}}
+		worker: worker, step: &stepFence{node: node, owner: owner}}
 	go b.loop()
 	return b
 }
