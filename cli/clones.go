@@ -42,9 +42,9 @@ func (c *cli) clonesCmd() *cobra.Command {
 					}
 					temp := "-"
 					if v.TempBytes > 0 {
-						temp = size(v.TempBytes)
+						temp = clones.FormatSize(v.TempBytes)
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.Name, v.PRID, age, refreshed, size(v.Bytes),
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.Name, v.PRID, age, refreshed, clones.FormatSize(v.Bytes),
 						dash(v.Origin), yesNo(v.PRID == l.env.PRID), temp)
 				}
 				return tw.Flush()
@@ -133,16 +133,4 @@ named like a clone but with no recorded origin is reported, not dropped.`,
 	cmd.Flags().BoolVar(&yes, "yes", false, "really drop (default: only print what would be dropped)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "write the verdicts as JSON")
 	return cmd
-}
-
-func size(b int64) string {
-	switch {
-	case b < 0:
-		return "-"
-	case b >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
-	case b >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
-	}
-	return fmt.Sprintf("%d KiB", b>>10)
 }

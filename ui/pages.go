@@ -32,7 +32,7 @@ var funcs = template.FuncMap{
 	"ago":  ago,
 	"dur":  formatDuration,
 	"clip": clipLabel,
-	"size": formatSize,
+	"size": clones.FormatSize,
 	"age": func(d time.Duration, at time.Time) string {
 		if at.IsZero() {
 			return "-"
@@ -405,16 +405,4 @@ func formatDuration(d time.Duration) string {
 		return d.Round(time.Millisecond).String()
 	}
 	return d.Round(10 * time.Millisecond).String()
-}
-
-func formatSize(b int64) string {
-	switch {
-	case b < 0:
-		return "-"
-	case b >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
-	case b >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
-	}
-	return fmt.Sprintf("%d KiB", b>>10)
 }

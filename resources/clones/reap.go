@@ -76,6 +76,19 @@ func Decide(clones []warehouse.CloneRecord, r ReapRules) []Verdict {
 	return out
 }
 
+// FormatSize writes a clone's size in KiB, MiB or GiB; "-" when unknown (negative).
+func FormatSize(b int64) string {
+	switch {
+	case b < 0:
+		return "-"
+	case b >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
+	case b >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
+	}
+	return fmt.Sprintf("%d KiB", b>>10)
+}
+
 // FormatAge writes an age as days past two days, else hours and minutes.
 func FormatAge(d time.Duration) string { return roundAge(d) }
 
