@@ -151,13 +151,9 @@ func (s *sqlStore) FinishOwned(ctx context.Context, owner string, runID string, 
 // ownsRun locks the run and refuses, with ErrNotOwner, unless owner executes
 // it.
 func (s *sqlStore) ownsRun(ctx context.Context, tx *sql.Tx, runID, owner string) error {
-	query := `SELECT owner, status FROM runs WHERE run_id = ?`
-	if s.postgres {
-		query += ` FOR UPDATE`
-	}
-	var who, status string
-	if err := tx.QueryRowContext(ctx, s.q(query), runID).Scan(&who, &status); err != nil {
-		return s.fail(err)
+	status, who, _, err := s.lockRun(ctx, tx, runID)
+	if err != nil {
+		return err
 	}
 	if who != owner || status != "STARTED" {
 		return fmt.Errorf("run %s: %w", runID, ErrNotOwnerOfRun)

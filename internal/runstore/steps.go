@@ -64,21 +64,22 @@ func (s *sqlStore) AddSteps(ctx context.Context, runID string, order []string, u
 	return nil
 }
 
-// lockRun holds a run's row until the transaction ends. On SQLite every write
-// transaction already holds the whole database (BEGIN IMMEDIATE).
-func (s *sqlStore) lockRun(ctx context.Context, tx *sql.Tx, runID string) (status string, cancelled bool, err error) {
-	query := `SELECT status, cancel_ns FROM runs WHERE run_id = ?`
+// lockRun holds a run's row until the transaction ends, and returns its
+// status, owner and whether run cancel asked for it to stop. On SQLite every
+// write transaction already holds the whole database (BEGIN IMMEDIATE).
+func (s *sqlStore) lockRun(ctx context.Context, tx *sql.Tx, runID string) (status, owner string, cancelled bool, err error) {
+	query := `SELECT status, owner, cancel_ns FROM runs WHERE run_id = ?`
 	if s.postgres {
 		query += ` FOR UPDATE`
 	}
 	var cancelNS sql.NullInt64
-	if err := tx.QueryRowContext(ctx, s.q(query), runID).Scan(&status, &cancelNS); err != nil {
+	if err := tx.QueryRowContext(ctx, s.q(query), runID).Scan(&status, &owner, &cancelNS); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return "", false, fmt.Errorf("no run %q in %s", runID, s.where)
+			return "", "", false, fmt.Errorf("no run %q in %s", runID, s.where)
 		}
-		return "", false, s.fail(err)
+		return "", "", false, s.fail(err)
 	}
-	return status, cancelNS.Valid, nil
+	return status, owner, cancelNS.Valid, nil
 }
 
 // lastSeq is a run's last event position, read under the run's lock.
@@ -103,7 +104,7 @@ func (s *sqlStore) ClaimStep(ctx context.Context, runID, node, owner, worker str
 		return "", s.fail(err)
 	}
 	defer tx.Rollback()
-	status, cancelled, err := s.lockRun(ctx, tx, runID)
+	status, _, cancelled, err := s.lockRun(ctx, tx, runID)
 	if err != nil {
 		return "", err
 	}
@@ -204,7 +205,7 @@ type stepFence struct{ node, owner string }
 // check locks the run and refuses the write unless the execution owns the
 // step.
 func (f *stepFence) check(ctx context.Context, s *sqlStore, tx *sql.Tx, runID string) error {
-	if _, _, err := s.lockRun(ctx, tx, runID); err != nil {
+	if _, _, _, err := s.lockRun(ctx, tx, runID); err != nil {
 		return err
 	}
 	var state, owner string
@@ -261,7 +262,7 @@ func (s *sqlStore) Advance(ctx context.Context, runID, worker string, now time.T
 		return nil, s.fail(err)
 	}
 	defer tx.Rollback()
-	status, cancelled, err := s.lockRun(ctx, tx, runID)
+	status, _, cancelled, err := s.lockRun(ctx, tx, runID)
 	if err != nil || runEnded(status) {
 		return nil, err
 	}
