@@ -173,6 +173,10 @@ type WorkerConfig struct {
 	Logger      *slog.Logger  // River's own log (warnings and errors)
 }
 
+// staleAfter is how old a heartbeat makes its execution dead to other
+// workers: three missed beats.
+func (c WorkerConfig) staleAfter() time.Duration { return 3 * c.Heartbeat }
+
 // Work runs a worker until ctx ends, then stops taking jobs and waits for the
 // running ones (they see ctx cancelled) before it returns.
 func (q *Queue) Work(ctx context.Context, cfg WorkerConfig, exec Executor, execStep StepExecutor, store runstore.QueueStore) error {

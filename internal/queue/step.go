@@ -83,7 +83,7 @@ func (w *stepWorker) Work(ctx context.Context, job *river.Job[StepArgs]) error {
 	a, node := job.Args.Run, job.Args.Node
 	a.Queue = job.Queue // the steps it unblocks go on the same queue
 	owner, worker := newOwner(), Worker()
-	stale := 3 * w.cfg.Heartbeat
+	stale := w.cfg.staleAfter()
 	now := time.Now()
 	state, err := w.store.ClaimStep(ctx, a.RunID, node, owner, worker, now, now.Add(-stale))
 	if err != nil {
@@ -101,7 +101,10 @@ func (w *stepWorker) Work(ctx context.Context, job *river.Job[StepArgs]) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		w.heartbeat(runCtx, cancel, a.RunID, node, owner)
+		heartbeat(runCtx, w.cfg.Heartbeat, cancel, a.RunID, fmt.Errorf("step %s of run %s was taken over by another worker", node, a.RunID),
+			func(ctx context.Context, now time.Time) (bool, bool, error) {
+				return w.store.StepHeartbeat(ctx, a.RunID, node, owner, now)
+			})
 	}()
 	sink := w.store.StepEvents(a.RunID, node, owner, worker)
 	res, err := w.exec(runCtx, a, node, handBack{sink, &w.stopping})
@@ -167,27 +170,3 @@ func (w *stepWorker) advance(ctx context.Context, a RunArgs, all bool) error {
 // job to another worker (which takes the step over only if its heartbeat is
 // stale). It does not stop the step.
 func (w *stepWorker) Timeout(*river.Job[StepArgs]) time.Duration { return w.cfg.RescueAfter }
-
-// heartbeat writes the step's heartbeat until ctx ends; if the step was taken
-// over by another worker, or the run cancelled, it cancels this execution.
-func (w *stepWorker) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, runID, node, owner string) {
-	t := time.NewTicker(w.cfg.Heartbeat)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			mine, cancelled, err := w.store.StepHeartbeat(ctx, runID, node, owner, time.Now())
-			switch {
-			case err != nil: // the instance is unreachable: try again
-			case !mine:
-				cancel(fmt.Errorf("step %s of run %s was taken over by another worker", node, runID))
-				return
-			case cancelled:
-				cancel(fmt.Errorf("run %s was cancelled (run cancel)", runID))
-				return
-			}
-		}
-	}
-}

@@ -50,7 +50,7 @@ func newOwner() string {
 func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	a := job.Args
 	owner := newOwner()
-	stale := 3 * w.cfg.Heartbeat
+	stale := w.cfg.staleAfter()
 	now := time.Now()
 	state, err := w.store.Claim(ctx, a.RunID, owner, now, now.Add(-stale))
 	if err != nil {
@@ -75,7 +75,10 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		w.heartbeat(runCtx, cancel, a.RunID, owner)
+		heartbeat(runCtx, w.cfg.Heartbeat, cancel, a.RunID, fmt.Errorf("run %s was taken over by another worker", a.RunID),
+			func(ctx context.Context, now time.Time) (bool, bool, error) {
+				return w.store.Heartbeat(ctx, a.RunID, owner, now)
+			})
 	}()
 	var res *engine.RunResult
 	if len(remaining) == 0 {
@@ -153,21 +156,25 @@ func (w *runWorker) release(ctx context.Context, runID, owner string, err error)
 	return errors.Join(err, w.store.Release(ctx, runID, owner))
 }
 
-// heartbeat writes the run's heartbeat until ctx ends; if the run was taken
-// over by another worker, it cancels this one's execution.
-func (w *runWorker) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, runID, owner string) {
-	t := time.NewTicker(w.cfg.Heartbeat)
+// heartbeat writes a heartbeat every beat until ctx ends, through write,
+// which reports whether this execution still holds what it beats for and
+// whether run cancel asked to stop. When it no longer holds it (another
+// worker took it over), cancel ends the execution with takenOver; after run
+// cancel, with that. An unreachable instance is tried again at the next beat.
+func heartbeat(ctx context.Context, every time.Duration, cancel context.CancelCauseFunc, runID string, takenOver error,
+	write func(ctx context.Context, now time.Time) (mine, cancelled bool, err error)) {
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			mine, cancelled, err := w.store.Heartbeat(ctx, runID, owner, time.Now())
+			mine, cancelled, err := write(ctx, time.Now())
 			switch {
-			case err != nil: // the instance is unreachable: try again
+			case err != nil:
 			case !mine:
-				cancel(fmt.Errorf("run %s was taken over by another worker", runID))
+				cancel(takenOver)
 				return
 			case cancelled:
 				cancel(fmt.Errorf("run %s was cancelled (run cancel)", runID))
