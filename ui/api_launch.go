@@ -35,17 +35,28 @@ func readLaunch(w http.ResponseWriter, r *http.Request) (LaunchRequest, error) {
 // planned parses the request's config and plans it as the CLI would; on error it
 // answers with the problems, each on its line of the config where known.
 func (s *Server) planned(w http.ResponseWriter, r *http.Request, req LaunchRequest) (*engine.Plan, engine.RunConfig, bool) {
+	rc, ok := s.runConfig(w, req)
+	if !ok {
+		return nil, nil, false
+	}
+	plan, err := s.cfg.Plan(r.Context(), req, rc)
+	if err != nil {
+		s.writeFailure(w, err, configProblems(req.Config, err))
+		return nil, nil, false
+	}
+	return plan, rc, true
+}
+
+// runConfig reads a request's run config YAML; on a bad one it answers 400
+// naming the line, and reports false.
+func (s *Server) runConfig(w http.ResponseWriter, req LaunchRequest) (engine.RunConfig, bool) {
 	rc, err := engine.ParseRunConfig([]byte(req.Config))
 	if err != nil {
 		err = engine.Usagef("%v", err)
-	} else {
-		var plan *engine.Plan
-		if plan, err = s.cfg.Plan(r.Context(), req, rc); err == nil {
-			return plan, rc, true
-		}
+		s.writeFailure(w, err, configProblems(req.Config, err))
+		return nil, false
 	}
-	s.writeFailure(w, err, configProblems(req.Config, err))
-	return nil, nil, false
+	return rc, true
 }
 
 // ValidateAnswer is POST /api/validate's answer for a valid request.
@@ -96,20 +107,23 @@ func (s *Server) apiLaunch(w http.ResponseWriter, r *http.Request) {
 		s.writeFailure(w, err, nil)
 		return
 	}
-	s.launch(w, r, req)
+	s.launch(w, req)
 }
 
-// launch validates the request and starts the run in the background.
-func (s *Server) launch(w http.ResponseWriter, r *http.Request, req LaunchRequest) {
-	if _, rc, ok := s.planned(w, r, req); ok {
-		id, err := s.cfg.Launch(s.runCtx, req, rc)
-		if err != nil {
-			s.writeFailure(w, err, configProblems(req.Config, err))
-			return
-		}
-		s.cfg.Log.Info().Str("run_id", id).Str("kind", req.Kind).Msg("ui: run launched")
-		writeJSON(w, http.StatusAccepted, LaunchAnswer{RunID: id, URL: "/runs/" + id})
+// launch starts the run in the background; Launch plans it, and a request it
+// refuses gets the answer a validation would.
+func (s *Server) launch(w http.ResponseWriter, req LaunchRequest) {
+	rc, ok := s.runConfig(w, req)
+	if !ok {
+		return
 	}
+	id, err := s.cfg.Launch(s.runCtx, req, rc)
+	if err != nil {
+		s.writeFailure(w, err, configProblems(req.Config, err))
+		return
+	}
+	s.cfg.Log.Info().Str("run_id", id).Str("kind", req.Kind).Msg("ui: run launched")
+	writeJSON(w, http.StatusAccepted, LaunchAnswer{RunID: id, URL: "/runs/" + id})
 }
 
 // DefaultsAnswer is GET /api/config/defaults: a run config YAML with every

@@ -183,5 +183,5 @@ func (s *Server) apiReexecute(w http.ResponseWriter, r *http.Request) {
 	if d.Kind == "job" {
 		req.Job = d.Name
 	}
-	s.launch(w, r, req)
+	s.launch(w, req)
 }

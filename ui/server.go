@@ -75,8 +75,9 @@ type Config struct {
 	// Plan builds the plan a launch would run, exactly as the CLI plans it
 	// (selection, job availability here, --from-failure, config validation).
 	Plan func(ctx context.Context, req LaunchRequest, rc engine.RunConfig) (*engine.Plan, error)
-	// Launch records the planned run as started and runs it in the background,
-	// as the CLI runs it, returning its id once it is in the store. The run is
+	// Launch plans the run as Plan does, records it as started and runs it
+	// in the background, as the CLI runs it, returning its id once it is in
+	// the store; a request Plan would refuse, it refuses with the same error. The run is
 	// cancelled when ctx ends: the UI passes a context that ends when it stops.
 	Launch func(ctx context.Context, req LaunchRequest, rc engine.RunConfig) (runID string, err error)
 	// Environment describes the environment, as `run env` does.
