@@ -93,6 +93,22 @@ func (s *Server) run(ctx context.Context, id string) (*runstore.RunDetail, error
 	return d, err
 }
 
+// header returns a run's record without its steps, or nil when there is no
+// such run, as run does.
+func (s *Server) header(ctx context.Context, id string) (*runstore.Run, error) {
+	if !validRunID(id) {
+		return nil, nil
+	}
+	h, err := s.cfg.Store.RunHeader(ctx, id)
+	if engine.IsInvalidInput(err) {
+		return nil, nil // the store's "no run" answer
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &h, nil
+}
+
 // validRunID accepts what engine.NewRunID makes (and a little more), so odd
 // input never reaches the store.
 func validRunID(id string) bool {
@@ -133,12 +149,12 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 		s.writeFailure(w, err, nil)
 		return
 	}
-	d, err := s.run(r.Context(), id)
+	h, err := s.header(r.Context(), id) // only whether it exists: its events follow
 	if err != nil {
 		s.writeFailure(w, err, nil)
 		return
 	}
-	if d == nil {
+	if h == nil {
 		writeError(w, http.StatusNotFound, "no run %q (see GET /api/runs)", id)
 		return
 	}
@@ -170,18 +186,18 @@ type LaunchAnswer struct {
 
 func (s *Server) apiReexecute(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	d, err := s.run(r.Context(), id)
+	h, err := s.header(r.Context(), id)
 	if err != nil {
 		s.writeFailure(w, err, nil)
 		return
 	}
-	if d == nil {
+	if h == nil {
 		writeError(w, http.StatusNotFound, "no run %q to re-execute (see GET /api/runs)", id)
 		return
 	}
-	req := LaunchRequest{Kind: d.Kind, FromFailure: id}
-	if d.Kind == "job" {
-		req.Job = d.Name
+	req := LaunchRequest{Kind: h.Kind, FromFailure: id}
+	if h.Kind == "job" {
+		req.Job = h.Name
 	}
 	s.launch(w, req)
 }

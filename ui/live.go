@@ -27,19 +27,16 @@ func (s *Server) apiStream(w http.ResponseWriter, r *http.Request) {
 	if last := r.Header.Get("Last-Event-ID"); last != "" {
 		fmt.Sscan(last, &after)
 	}
-	if !validRunID(id) {
-		writeError(w, http.StatusNotFound, "no run %q (see GET /api/runs)", id)
-		return
-	}
-	run, err := s.cfg.Store.RunHeader(r.Context(), id)
+	found, err := s.header(r.Context(), id)
 	if err != nil {
-		if d, _ := s.run(r.Context(), id); d == nil {
-			writeError(w, http.StatusNotFound, "no run %q (see GET /api/runs)", id)
-			return
-		}
 		s.writeFailure(w, err, nil)
 		return
 	}
+	if found == nil {
+		writeError(w, http.StatusNotFound, "no run %q (see GET /api/runs)", id)
+		return
+	}
+	run := *found
 	flusher, ok := w.(http.Flusher)
 	if !ok {
 		writeError(w, http.StatusInternalServerError, "streaming is not supported by this connection")
