@@ -79,16 +79,15 @@ type Table struct {
 	HeadRows   int64     `json:"head_rows"`
 	Key        []string  `json:"key,omitempty"`
 	// KeyNote says why rows were not compared by key, when they were not.
-	KeyNote        string        `json:"key_note,omitempty"`
-	Compared       bool          `json:"compared_by_key"`
-	RowsAdded      int64         `json:"rows_added"`
-	RowsRemoved    int64         `json:"rows_removed"`
-	RowsChanged    int64         `json:"rows_changed"`
-	ChangedValues  []ColumnCount `json:"changed_values"` // columns with at least one change, in table order
-	SampleAdded    []Row         `json:"sample_added"`
-	SampleRemoved  []Row         `json:"sample_removed"`
-	SampleChanged  []ChangedRow  `json:"sample_changed"`
-	checkedColumns []string      // the compared value columns, in table order
+	KeyNote       string        `json:"key_note,omitempty"`
+	Compared      bool          `json:"compared_by_key"`
+	RowsAdded     int64         `json:"rows_added"`
+	RowsRemoved   int64         `json:"rows_removed"`
+	RowsChanged   int64         `json:"rows_changed"`
+	ChangedValues []ColumnCount `json:"changed_values"` // columns with at least one change, in table order
+	SampleAdded   []Row         `json:"sample_added"`
+	SampleRemoved []Row         `json:"sample_removed"`
+	SampleChanged []ChangedRow  `json:"sample_changed"`
 }
 
 // Changed reports whether the comparison found any difference.
@@ -168,7 +167,6 @@ func Compare(ctx context.Context, src Source, base, head warehouse.TableRef, opt
 		t.KeyNote = note
 		return t, err
 	}
-	t.checkedColumns = values
 	if err := c.compareRows(ctx, keys, values); err != nil {
 		var ke *keyError
 		if errors.As(err, &ke) {
@@ -331,22 +329,17 @@ func (c *comparison) count(ctx context.Context, ref warehouse.TableRef) (int64, 
 // join to the rows of both sides; head's duplicates and null keys are found by
 // compareRows from the join itself, which saves a scan.
 func (c *comparison) duplicates(ctx context.Context, keys []string) (string, error) {
-	for _, side := range []struct {
-		name string
-		ref  warehouse.TableRef
-	}{{"base", c.base}} {
-		rows, _, err := c.query(ctx, duplicatesSQL(side.ref, keys))
-		if err != nil {
-			return "", fmt.Errorf("diff: key of %s: %w", side.ref, err)
-		}
-		dups, _ := parseCount(rows[0][0])
-		nulls, _ := parseCount(rows[0][1])
-		switch {
-		case nulls > 0:
-			return fmt.Sprintf("key %s is null in %d rows of %s (%s): rows cannot be matched by key", strings.Join(keys, ", "), nulls, side.name, side.ref), nil
-		case dups > 0:
-			return fmt.Sprintf("key %s is not unique in %s (%s): %d rows repeat a key; rows cannot be matched by key", strings.Join(keys, ", "), side.name, side.ref, dups), nil
-		}
+	rows, _, err := c.query(ctx, duplicatesSQL(c.base, keys))
+	if err != nil {
+		return "", fmt.Errorf("diff: key of %s: %w", c.base, err)
+	}
+	dups, _ := parseCount(rows[0][0])
+	nulls, _ := parseCount(rows[0][1])
+	switch {
+	case nulls > 0:
+		return fmt.Sprintf("key %s is null in %d rows of base (%s): rows cannot be matched by key", strings.Join(keys, ", "), nulls, c.base), nil
+	case dups > 0:
+		return fmt.Sprintf("key %s is not unique in base (%s): %d rows repeat a key; rows cannot be matched by key", strings.Join(keys, ", "), c.base, dups), nil
 	}
 	return "", nil
 }
@@ -354,7 +347,7 @@ func (c *comparison) duplicates(ctx context.Context, keys []string) (string, err
 // compareRows counts added, removed and changed rows and changed values per
 // column in one query.
 func (c *comparison) compareRows(ctx context.Context, keys, values []string) error {
-	rows, _, err := c.query(ctx, compareSQL(c.d, c.base, c.head, keys, values, c.samples))
+	rows, _, err := c.query(ctx, compareSQL(c.base, c.head, keys, values, c.samples))
 	if err != nil {
 		return fmt.Errorf("diff: compare %s with %s: %w", c.base, c.head, err)
 	}
@@ -419,7 +412,7 @@ func (c *comparison) sample(ctx context.Context, keys, values []string) error {
 	if c.t.RowsChanged == 0 {
 		return nil
 	}
-	stmt, args := changedSQL(c.d, c.base, c.head, keys, values, c.samples), []any(nil)
+	stmt, args := changedSQL(c.base, c.head, keys, values, c.samples), []any(nil)
 	if c.picked {
 		if args = c.sampleKeys[2]; len(args) == 0 {
 			return nil

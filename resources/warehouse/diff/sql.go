@@ -93,7 +93,7 @@ func changedCond(keys []string) string {
 // With one key column and samples wanted, it also picks the first keys of each
 // kind (MIN_BY with a count, in both dialects), so samples are then read by key
 // instead of joining the tables again.
-func compareSQL(_ dialect, base, head warehouse.TableRef, keys, values []string, samples int) string {
+func compareSQL(base, head warehouse.TableRef, keys, values []string, samples int) string {
 	first := warehouse.Quote(keys[0])
 	changed := changedCond(keys)
 	exprs := []string{
@@ -129,7 +129,7 @@ func onlyInSQL(from, other warehouse.TableRef, keys, values []string, limit int)
 
 // changedSQL selects changed rows: key, then each value column's base and
 // head. The changed keys come from the narrow join; only their rows are read.
-func changedSQL(_ dialect, base, head warehouse.TableRef, keys, values []string, limit int) string {
+func changedSQL(base, head warehouse.TableRef, keys, values []string, limit int) string {
 	cols := quoteAll("b.", keys)
 	for _, v := range values {
 		q := warehouse.Quote(v)
