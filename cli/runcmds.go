@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -103,7 +102,7 @@ out of the selection are loaded from the warehouse through their I/O manager.
 				return err
 			}
 			if dryRun {
-				return c.dryRunAssets(p.plan)
+				return c.dryRun(p.plan, "assets", "computed in Go, stored through its I/O manager")
 			}
 			if err := c.requireClone(cmd.Context(), l); err != nil {
 				return err
@@ -139,7 +138,7 @@ func (c *cli) jobCmd() *cobra.Command {
 				return err
 			}
 			if dryRun {
-				return c.dryRun(p.plan)
+				return c.dryRun(p.plan, "job "+p.plan.Name, "no statements")
 			}
 			return c.execute(cmd.Context(), l, p, flags, "job")
 		},
@@ -165,19 +164,21 @@ func (c *cli) execute(ctx context.Context, l *loaded, p plannedRun, flags runFla
 	return res.Err()
 }
 
-func (c *cli) dryRun(plan *engine.Plan) error {
+// dryRun prints a plan's steps in order under a header, each with what it
+// would do (its statements or SQL), or idle when it states nothing.
+func (c *cli) dryRun(plan *engine.Plan, header, idle string) error {
 	steps, err := plan.DryRun("dry-run")
 	if err != nil {
 		return err
 	}
-	c.printf("job %s (dry run: nothing connects, nothing runs)\n", plan.Name)
+	c.printf("%s (dry run: nothing connects, nothing runs)\n", header)
 	for i, s := range steps {
 		c.printf("%d. %s\n", i+1, s.Node)
 		for _, a := range s.Actions {
 			c.printf("   %s\n", a)
 		}
 		if len(s.Actions) == 0 {
-			c.printf("   (%s)\n", strings.TrimSpace("no statements"))
+			c.printf("   (%s)\n", idle)
 		}
 	}
 	return nil
