@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -13,35 +12,13 @@ import (
 	"github.com/assetflow/assetflow/internal/runstore"
 )
 
-// openQueue opens the instance's run store and queue: River on PostgreSQL,
-// or on SQLite (queue.db beside the run store) for workers on this machine.
+// openQueue opens the instance's run store and queue.
 func (c *cli) openQueue(ctx context.Context) (runstore.QueueStore, *queue.Queue, error) {
 	inst, err := c.instance()
 	if err != nil {
 		return nil, nil, err
 	}
-	if !inst.IsPostgres() {
-		s, err := runstore.OpenSQLite(ctx, inst.RunsDB)
-		if err != nil {
-			return nil, nil, err
-		}
-		q, err := queue.OpenSQLite(ctx, filepath.Join(filepath.Dir(inst.RunsDB), "queue.db"))
-		if err != nil {
-			s.Close()
-			return nil, nil, err
-		}
-		return s, q, nil
-	}
-	s, err := runstore.OpenPostgres(ctx, inst.URL)
-	if err != nil {
-		return nil, nil, err
-	}
-	q, err := queue.Open(ctx, inst.URL)
-	if err != nil {
-		s.Close()
-		return nil, nil, err
-	}
-	return s, q, nil
+	return inst.OpenQueue(ctx)
 }
 
 // queueName is the River queue of an environment's runs: a worker executes

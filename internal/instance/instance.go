@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/assetflow/assetflow/engine"
+	"github.com/assetflow/assetflow/internal/queue"
 	"github.com/assetflow/assetflow/internal/runstore"
 )
 
@@ -94,9 +95,29 @@ func (i Instance) Exists() bool {
 }
 
 // OpenStore opens the instance's run store.
-func (i Instance) OpenStore(ctx context.Context) (runstore.Store, error) {
+func (i Instance) OpenStore(ctx context.Context) (runstore.QueueStore, error) {
 	if i.IsPostgres() {
 		return runstore.OpenPostgres(ctx, i.URL)
 	}
 	return runstore.OpenSQLite(ctx, i.RunsDB)
+}
+
+// OpenQueue opens the instance's run store and queue: River on PostgreSQL, or
+// on SQLite (queue.db beside the run store) for workers on this machine.
+func (i Instance) OpenQueue(ctx context.Context) (runstore.QueueStore, *queue.Queue, error) {
+	s, err := i.OpenStore(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var q *queue.Queue
+	if i.IsPostgres() {
+		q, err = queue.Open(ctx, i.URL)
+	} else {
+		q, err = queue.OpenSQLite(ctx, filepath.Join(filepath.Dir(i.RunsDB), "queue.db"))
+	}
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	return s, q, nil
 }
