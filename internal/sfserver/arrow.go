@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -67,13 +68,8 @@ func encodeChunk(types []rowType, rows [][]any) ([]byte, error) {
 
 func logicalType(t string) string {
 	switch t {
-	case "fixed", "real", "text", "boolean", "date", "array", "variant", "object", "binary":
-		return map[string]string{"fixed": "FIXED", "real": "REAL", "text": "TEXT", "boolean": "BOOLEAN", "date": "DATE",
-			"array": "ARRAY", "variant": "VARIANT", "object": "OBJECT", "binary": "BINARY"}[t]
-	case "timestamp_ntz":
-		return "TIMESTAMP_NTZ"
-	case "timestamp_ltz":
-		return "TIMESTAMP_LTZ"
+	case "fixed", "real", "text", "boolean", "date", "array", "variant", "object", "binary", "timestamp_ntz", "timestamp_ltz":
+		return strings.ToUpper(t)
 	}
 	return "TEXT"
 }
